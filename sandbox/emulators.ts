@@ -1,0 +1,65 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createConnectorEmulator } from './connector/connector-emulator.js';
+import { startEmulator, type RunningEmulator } from './emulator/emulator-server.js';
+import { createEntraEmulator } from './entra/entra-emulator.js';
+import { createTokenKeys, type TokenKeys } from './entra/token-keys.js';
+import type { Fixture } from './fixture/schema.js';
+import { createGraphEmulator } from './graph/graph-emulator.js';
+import { createKalturaEmulator } from './kaltura/kaltura-emulator.js';
+import { ensureSandboxTls, type SandboxTls } from './tls/sandbox-ca.js';
+
+export interface Emulators {
+  entra: RunningEmulator;
+  graph: RunningEmulator;
+  kaltura: RunningEmulator;
+  connector: RunningEmulator;
+  tls: SandboxTls;
+  keys: TokenKeys;
+  close(): Promise<void>;
+}
+
+export interface EmulatorPorts {
+  entra?: number;
+  graph?: number;
+  kaltura?: number;
+  connector?: number;
+}
+
+/**
+ * Starts the four emulators on loopback: Entra ID and Graph over HTTPS (msal-node insists), Kaltura
+ * and the Bot Connector over HTTP, all sharing one fixture and one token-signing key.
+ */
+export async function startEmulators(fixture: Fixture, dataDir: string, ports: EmulatorPorts = {}): Promise<Emulators> {
+  await mkdir(dataDir, { recursive: true });
+  const tls = await ensureSandboxTls(dataDir);
+  const keys = await createTokenKeys();
+  const https = { cert: tls.serverCertPem, key: tls.serverKeyPem };
+  const started: RunningEmulator[] = [];
+  try {
+    const entra = await startEmulator(createEntraEmulator({ keys }), fixture, { tls: https, port: ports.entra });
+    started.push(entra);
+    const graph = await startEmulator(createGraphEmulator({ keys }), fixture, { tls: https, port: ports.graph });
+    started.push(graph);
+    const kaltura = await startEmulator(createKalturaEmulator({ dataDir: join(dataDir, 'kaltura') }), fixture, {
+      port: ports.kaltura,
+    });
+    started.push(kaltura);
+    const connector = await startEmulator(createConnectorEmulator({ keys }), fixture, { port: ports.connector });
+    started.push(connector);
+    return {
+      entra,
+      graph,
+      kaltura,
+      connector,
+      tls,
+      keys,
+      close: async () => {
+        await Promise.all(started.map((e) => e.close()));
+      },
+    };
+  } catch (err) {
+    await Promise.all(started.map((e) => e.close()));
+    throw err;
+  }
+}

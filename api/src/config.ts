@@ -1,0 +1,171 @@
+import { z } from 'zod';
+
+/**
+ * The only reader of the environment. Every setting is declared once here with its default and its
+ * meaning; the README's configuration table is checked against this list by a test.
+ */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+interface Setting {
+  default?: string;
+  doc: string;
+  /** never echoed back in errors or logs */
+  secret?: boolean;
+}
+
+export const settings = {
+  ARCHIVER_MODE: {
+    default: 'sandbox',
+    doc: '`sandbox` runs against the emulators the launcher starts; `production` requires the real settings below.',
+  },
+  PORT: { default: '3978', doc: 'HTTP port for the admin API, the bot endpoint and the Graph webhooks.' },
+  HOST: { default: '127.0.0.1', doc: 'Interface to listen on; `0.0.0.0` in a container or App Service.' },
+  PUBLIC_URL: {
+    doc: 'The public https base URL of this app, used in Graph subscription notification URLs. Defaults to http://HOST:PORT.',
+  },
+  ROLE: { default: 'all', doc: '`web` answers HTTP and webhooks, `worker` runs jobs and schedulers, `all` does both.' },
+  DATA_DIR: { default: '.data', doc: 'Directory for the SQLite database, the sandbox key and sandbox files.' },
+  MONGODB_URI: {
+    doc: 'Use MongoDB (Atlas, Cosmos DB for MongoDB, a replica set) instead of SQLite. Needed for more than one instance.',
+    secret: true,
+  },
+  MONGODB_DB: { default: 'archiver', doc: 'Database name when MONGODB_URI is set.' },
+  SECRET_KEYS: {
+    doc: 'Comma-separated `keyId:base64key` AES-256 keys for secrets at rest; the first encrypts, all decrypt. Required in production; the sandbox makes its own.',
+    secret: true,
+  },
+  LOG_LEVEL: { default: 'info', doc: '`fatal`, `error`, `warn`, `info`, `debug` or `trace`.' },
+  ENTRA_AUTHORITY_HOST: {
+    default: 'https://login.microsoftonline.com',
+    doc: 'Entra ID authority host (national clouds: https://login.microsoftonline.us, https://login.chinacloudapi.cn).',
+  },
+  GRAPH_BASE_URL: {
+    default: 'https://graph.microsoft.com',
+    doc: 'Microsoft Graph base URL (national clouds: https://graph.microsoft.us, https://microsoftgraph.chinacloudapi.cn).',
+  },
+  KALTURA_SERVICE_URL: {
+    default: 'https://www.kaltura.com',
+    doc: 'Default Kaltura API base URL for new integrations; self-hosted and regional Kaltura set their own.',
+  },
+  ENTRY_URL_TEMPLATE: {
+    default: 'https://kmc.kaltura.com/index.php/kmcng/content/entries/entry/{entryId}/metadata',
+    doc: 'Link sent to organizers: `{entryId}` and `{partnerId}` are replaced (KMC, MediaSpace/Video Portal or a player page).',
+  },
+  TEAMS_APP_CLIENT_ID: { doc: 'The Teams app\'s Entra client id: the audience of the tab\'s SSO tokens.' },
+  TEAMS_APP_TENANT_ID: {
+    doc: 'Tenant allowed to call the admin API (comma-separated for several); empty allows any tenant the token names.',
+  },
+  ADMIN_ROLE: { default: 'Archiver.Admin', doc: 'App role an SSO token must carry to use the admin console.' },
+  BOT_ID: { doc: 'The bot\'s Microsoft App ID.' },
+  BOT_PASSWORD: { doc: 'The bot\'s client secret.', secret: true },
+  BOT_TENANT_ID: { doc: 'The bot registration\'s tenant (single-tenant bots).' },
+  BOT_CONNECTOR_URL: {
+    default: 'https://smba.trafficmanager.net/teams/',
+    doc: 'Bot Connector service URL used for proactive messages when no conversation reference is stored yet.',
+  },
+  EXTRA_CA_FILE: {
+    doc: 'PEM file of an extra certificate authority to trust for outbound HTTPS (the sandbox CA, a corporate proxy). Verification is never turned off.',
+  },
+} satisfies Record<string, Setting>;
+
+export type SettingName = keyof typeof settings;
+
+const url = z.url({ protocol: /^https?$/ });
+const optional = <T extends z.ZodTypeAny>(t: T) => z.preprocess((v) => (v === '' ? undefined : v), t.optional());
+
+const schema = z.object({
+  ARCHIVER_MODE: z.enum(['sandbox', 'production']),
+  PORT: z.coerce.number().int().min(0).max(65535),
+  HOST: z.string().min(1),
+  PUBLIC_URL: optional(url),
+  ROLE: z.enum(['web', 'worker', 'all']),
+  DATA_DIR: z.string().min(1),
+  MONGODB_URI: optional(z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')),
+  MONGODB_DB: z.string().min(1),
+  SECRET_KEYS: optional(z.string().regex(/^[\w.-]+:[A-Za-z0-9+/=]+(,[\w.-]+:[A-Za-z0-9+/=]+)*$/, 'must be keyId:base64key[,…]')),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
+  ENTRA_AUTHORITY_HOST: url,
+  GRAPH_BASE_URL: url,
+  KALTURA_SERVICE_URL: url,
+  ENTRY_URL_TEMPLATE: z.string().includes('{entryId}', { message: 'must contain {entryId}' }),
+  TEAMS_APP_CLIENT_ID: optional(z.string().min(1)),
+  TEAMS_APP_TENANT_ID: optional(z.string()),
+  ADMIN_ROLE: z.string().min(1),
+  BOT_ID: optional(z.string().min(1)),
+  BOT_PASSWORD: optional(z.string().min(1)),
+  BOT_TENANT_ID: optional(z.string().min(1)),
+  BOT_CONNECTOR_URL: url,
+  EXTRA_CA_FILE: optional(z.string().min(1)),
+});
+
+type Raw = z.infer<typeof schema>;
+
+export interface AppConfig {
+  mode: 'sandbox' | 'production';
+  http: { port: number; host: string; publicUrl: string };
+  role: 'web' | 'worker' | 'all';
+  dataDir: string;
+  store: { kind: 'sqlite'; file: string } | { kind: 'mongodb'; uri: string; dbName: string };
+  secretKeys?: string;
+  logLevel: Raw['LOG_LEVEL'];
+  entra: { authorityHost: string };
+  graph: { baseUrl: string };
+  kaltura: { defaultServiceUrl: string; entryUrlTemplate: string };
+  sso: { clientId?: string; allowedTenants: string[]; adminRole: string };
+  bot: { id?: string; password?: string; tenantId?: string; connectorUrl: string };
+  extraCaFile?: string;
+}
+
+const productionRequired: SettingName[] = ['SECRET_KEYS', 'TEAMS_APP_CLIENT_ID', 'BOT_ID', 'BOT_PASSWORD', 'PUBLIC_URL'];
+
+/** Reads and validates the settings; throws one ConfigError naming every bad or missing value. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const input: Record<string, string | undefined> = {};
+  for (const [name, s] of Object.entries(settings) as [SettingName, Setting][]) {
+    input[name] = env[name] ?? s.default;
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const name = String(i.path[0]) as SettingName;
+      const shown = settings[name] && (settings[name] as Setting).secret ? '(hidden)' : JSON.stringify(input[name]);
+      return `  ${name}=${shown}: ${i.message}`;
+    });
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  if (c.ARCHIVER_MODE === 'production') {
+    const missing = productionRequired.filter((n) => !c[n]);
+    if (missing.length) {
+      throw new ConfigError(`production mode needs ${missing.join(', ')} (see the configuration table in README.md)`);
+    }
+  }
+  const trimSlash = (s: string) => s.replace(/\/+$/, '');
+  return {
+    mode: c.ARCHIVER_MODE,
+    http: { port: c.PORT, host: c.HOST, publicUrl: trimSlash(c.PUBLIC_URL ?? `http://${c.HOST}:${c.PORT}`) },
+    role: c.ROLE,
+    dataDir: c.DATA_DIR,
+    store: c.MONGODB_URI
+      ? { kind: 'mongodb', uri: c.MONGODB_URI, dbName: c.MONGODB_DB }
+      : { kind: 'sqlite', file: `${trimSlash(c.DATA_DIR)}/archiver.sqlite` },
+    secretKeys: c.SECRET_KEYS,
+    logLevel: c.LOG_LEVEL,
+    entra: { authorityHost: trimSlash(c.ENTRA_AUTHORITY_HOST) },
+    graph: { baseUrl: trimSlash(c.GRAPH_BASE_URL) },
+    kaltura: { defaultServiceUrl: trimSlash(c.KALTURA_SERVICE_URL), entryUrlTemplate: c.ENTRY_URL_TEMPLATE },
+    sso: {
+      clientId: c.TEAMS_APP_CLIENT_ID,
+      allowedTenants: (c.TEAMS_APP_TENANT_ID ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+      adminRole: c.ADMIN_ROLE,
+    },
+    bot: { id: c.BOT_ID, password: c.BOT_PASSWORD, tenantId: c.BOT_TENANT_ID, connectorUrl: c.BOT_CONNECTOR_URL },
+    extraCaFile: c.EXTRA_CA_FILE,
+  };
+}

@@ -1,0 +1,173 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../api/src/config.js';
+import { startEmulators, type Emulators } from './emulators.js';
+import { loadFixtureFile } from './fixture/load-fixture.js';
+import type { Fixture } from './fixture/schema.js';
+import { appEnvironment } from './app-environment.js';
+import { freePort, waitForHealthy } from './process-utils.js';
+
+/**
+ * `npm start` / `npm run sandbox`: starts the emulators on loopback, then the real app (a separate
+ * process, built JavaScript, configured only through its environment) pointed at them.
+ */
+const usage = `usage: npm run sandbox -- [--fixture FILE] [--urls-file PATH] [--data-dir DIR] [--app-port N] [--quiet]
+
+  --fixture FILE    sandbox fixture (JSON, schema: sandbox/fixture.schema.json); default: the demo fixture
+  --urls-file PATH  once everything is ready, write {app, entra, graph, kaltura, connector, caCert} here
+  --data-dir DIR    where the sandbox keeps its CA, key, database and uploaded media; default .data/sandbox
+  --app-port N      the app's port; default 3978 (0 picks a free one)
+  --quiet           print only errors`;
+
+interface Options {
+  fixture: string;
+  urlsFile?: string;
+  dataDir: string;
+  appPort: number;
+  quiet: boolean;
+}
+
+function readOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      fixture: { type: 'string' },
+      'urls-file': { type: 'string' },
+      'data-dir': { type: 'string' },
+      'app-port': { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(0);
+  }
+  const appPort = Number(values['app-port'] ?? 3978);
+  if (!Number.isInteger(appPort) || appPort < 0 || appPort > 65535) throw new Error(`--app-port: not a port: ${values['app-port']}`);
+  return {
+    fixture: resolve(values.fixture ?? new URL('../../sandbox/fixtures/demo.json', import.meta.url).pathname),
+    urlsFile: values['urls-file'] ? resolve(values['urls-file']) : undefined,
+    dataDir: resolve(values['data-dir'] ?? '.data/sandbox'),
+    appPort,
+    quiet: values.quiet,
+  };
+}
+
+function appEntry(): { command: string; args: string[] } {
+  // From dist/ this runs the built app; from source (tests under tsx) the TypeScript one.
+  const fromSource = import.meta.url.endsWith('.ts');
+  const main = new URL(fromSource ? '../api/src/main.ts' : '../api/src/main.js', import.meta.url).pathname;
+  const quiet = '--disable-warning=DEP0111'; // restify 11 pulls in spdy, which touches process.binding
+  return { command: process.execPath, args: fromSource ? [quiet, '--import', 'tsx', main] : [quiet, main] };
+}
+
+export interface RunningSandbox {
+  urls: { app: string; entra: string; graph: string; kaltura: string; connector: string; caCert: string };
+  emulators: Emulators;
+  app: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startSandbox(fixture: Fixture, options: Omit<Options, 'fixture'>): Promise<RunningSandbox> {
+  await mkdir(options.dataDir, { recursive: true });
+  const emulators = await startEmulators(fixture, options.dataDir);
+  const port = options.appPort === 0 ? await freePort() : options.appPort;
+  const env = await appEnvironment(fixture, emulators, options.dataDir, port);
+  const entry = appEntry();
+  const app = spawn(entry.command, entry.args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', options.quiet ? 'ignore' : 'inherit', 'inherit'],
+  });
+  const appUrl = `http://127.0.0.1:${port}`;
+  let exited = false;
+  const exitedEarly = new Promise<never>((_, reject) => {
+    app.once('exit', (code, signal) => {
+      exited = true;
+      reject(new Error(`the app exited during start-up (code ${code}, signal ${signal})`));
+    });
+  });
+  const stop = async () => {
+    if (!exited) {
+      const gone = new Promise<void>((r) => app.once('exit', () => r()));
+      app.kill('SIGTERM');
+      const timer = setTimeout(() => app.kill('SIGKILL'), 5_000);
+      await gone;
+      clearTimeout(timer);
+    }
+    await emulators.close();
+  };
+  try {
+    await Promise.race([waitForHealthy(`${appUrl}/healthz`, 60_000), exitedEarly]);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  exitedEarly.catch(() => undefined);
+  const urls = {
+    app: appUrl,
+    entra: emulators.entra.url,
+    graph: emulators.graph.url,
+    kaltura: emulators.kaltura.url,
+    connector: emulators.connector.url,
+    caCert: emulators.tls.caCertFile,
+  };
+  if (options.urlsFile) await writeFile(options.urlsFile, JSON.stringify(urls, null, 2) + '\n');
+  return { urls, emulators, app, stop };
+}
+
+function banner(urls: RunningSandbox['urls'], fixturePath: string): string {
+  return [
+    '',
+    'Teams Recording Archiver for Kaltura: sandbox running',
+    `  fixture                      ${fixturePath}`,
+    `  app (health)                 ${urls.app}/healthz`,
+    `  emulated Kaltura (entries)   ${urls.kaltura}/__control/`,
+    `  emulated Bot Connector       ${urls.connector}/__control/`,
+    `  emulated Graph state         ${urls.graph}/__control/state`,
+    `  emulated Entra ID            ${urls.entra}/__control/state`,
+    `  sandbox CA certificate       ${urls.caCert}`,
+    'Press Ctrl+C to stop.',
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  // With production configuration, `npm start` is just the app.
+  if (loadConfig().mode === 'production') {
+    const { runApp } = await import('../api/src/main.js');
+    await runApp();
+    return;
+  }
+  const options = readOptions(process.argv.slice(2));
+  const fixture = await loadFixtureFile(options.fixture);
+  const sandbox = await startSandbox(fixture, options);
+  if (!options.quiet) process.stdout.write(banner(sandbox.urls, options.fixture));
+  let stopping = false;
+  const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
+    sandbox.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+  sandbox.app.once('exit', (code) => {
+    if (stopping) return;
+    process.stderr.write(`the app stopped unexpectedly (code ${code}); stopping the sandbox\n`);
+    stopping = true;
+    sandbox.emulators.close().finally(() => process.exit(1));
+  });
+}
+
+if (process.argv[1] && import.meta.url === new URL(`file://${resolve(process.argv[1])}`).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`sandbox failed to start: ${(err as Error).message}\n`);
+    process.exit(1);
+  });
+}

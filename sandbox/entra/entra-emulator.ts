@@ -1,8 +1,223 @@
+import { randomUUID } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
+import { z } from 'zod';
 import type { EmulatorBehaviour } from '../emulator/emulator-server.js';
-import { Router } from '../emulator/router.js';
-import type { TokenKeys } from '../entra/token-keys.js';
+import { sendJson } from '../emulator/respond.js';
+import { Router, type EmulatorRequest } from '../emulator/router.js';
+import type { Fixture } from '../fixture/schema.js';
+import { checkClientCredentials, isStsError, signAppToken } from './client-credentials.js';
+import { Directory, MULTI_TENANT_ALIASES } from './directory.js';
+import { instanceDiscovery, openIdConfiguration } from './openid-metadata.js';
+import { SsoTokenRequest, signSsoToken } from './sso-tokens.js';
+import { sendStsError, stsErrors, stsHeaders } from './sts-errors.js';
+import type { TokenKeys } from './token-keys.js';
 
-// PLACEHOLDER: replaced by the real emulator.
-export function createEntraEmulator(_deps: { keys: TokenKeys }): EmulatorBehaviour {
-  return { name: 'entra', routes: new Router(), load() {}, state: () => ({}) };
+/** What the state shows of each token handed out; never the token itself. */
+export interface IssuedToken {
+  at: string;
+  kind: 'app' | 'sso';
+  tenantId: string;
+  /** the app that asked (client credentials) */
+  clientId?: string;
+  /** the user it was minted for (SSO) */
+  userId?: string;
+  userPrincipalName?: string;
+  audience: string;
+  roles: string[];
+  expiresAt: string;
+}
+
+export interface RefusedTokenRequest {
+  at: string;
+  tenant: string;
+  clientId?: string;
+  error: string;
+  errorCode: number;
+}
+
+const DEFAULT_APP_TOKEN_LIFETIME = 3599;
+const DEFAULT_SSO_TOKEN_LIFETIME = 3600;
+const MAX_RECORDS = 1000;
+
+const TokenLifetime = z.object({ seconds: z.number().int().min(1).max(86_400) }).strict();
+
+/** Cache headers login.microsoftonline.com sends with discovery documents. */
+const DISCOVERY_HEADERS = { 'cache-control': 'max-age=86400, private', 'access-control-allow-origin': '*' };
+
+/**
+ * Entra ID as the app meets it: OpenID discovery and JWKS, the v2.0 token endpoint for client
+ * credentials (Graph app tokens, the bot's channel tokens) with the real error bodies, and, through the
+ * control API, Teams SSO tokens for fixture users.
+ */
+export function createEntraEmulator(deps: { keys: TokenKeys }): EmulatorBehaviour {
+  const { keys } = deps;
+  let directory: Directory | undefined;
+  let appTokenLifetime = DEFAULT_APP_TOKEN_LIFETIME;
+  const issued: IssuedToken[] = [];
+  const refused: RefusedTokenRequest[] = [];
+  const counts = { app: 0, sso: 0, refused: 0 };
+
+  const dir = (): Directory => {
+    if (!directory) throw new Error('the Entra emulator has no fixture loaded');
+    return directory;
+  };
+  const remember = <T>(list: T[], item: T): void => {
+    list.push(item);
+    if (list.length > MAX_RECORDS) list.splice(0, list.length - MAX_RECORDS);
+  };
+
+  const routes = new Router()
+    .get('/common/discovery/instance', (req, res) => {
+      sendJson(res, 200, instanceDiscovery(origin(req), req.query.get('authorization_endpoint')), DISCOVERY_HEADERS);
+    })
+    .get('/:tenant/v2.0/.well-known/openid-configuration', (req, res) => {
+      const segment = req.params.tenant!;
+      const tenant = dir().tenant(segment);
+      if (!tenant && !isMultiTenantAlias(segment)) {
+        sendStsError(res, stsErrors.unknownTenant(segment), { origin: origin(req), extraHeaders: DISCOVERY_HEADERS });
+        return;
+      }
+      sendJson(res, 200, openIdConfiguration(origin(req), segment, tenant?.id), DISCOVERY_HEADERS);
+    })
+    .get('/:tenant/discovery/v2.0/keys', (req, res) => sendKeys(req, res))
+    .get('/:tenant/discovery/keys', (req, res) => sendKeys(req, res))
+    .post('/:tenant/oauth2/v2.0/token', async (req, res) => {
+      const segment = req.params.tenant!;
+      const clientRequestId = headerValue(req, 'client-request-id');
+      const form = new URLSearchParams(await req.text());
+      const result = checkClientCredentials(dir(), { tenant: segment, form, authorization: headerValue(req, 'authorization') });
+      if (isStsError(result)) {
+        counts.refused += 1;
+        remember(refused, {
+          at: new Date().toISOString(),
+          tenant: segment,
+          ...(form.get('client_id') ? { clientId: form.get('client_id')! } : {}),
+          error: result.error,
+          errorCode: result.code,
+        });
+        sendStsError(res, result, { origin: origin(req), clientRequestId });
+        return;
+      }
+      const accessToken = await signAppToken(keys, result, appTokenLifetime);
+      counts.app += 1;
+      remember(issued, {
+        at: new Date().toISOString(),
+        kind: 'app',
+        tenantId: result.tenant.id,
+        clientId: result.app.clientId,
+        audience: result.audience,
+        roles: result.roles,
+        expiresAt: new Date(Date.now() + appTokenLifetime * 1000).toISOString(),
+      });
+      sendJson(
+        res,
+        200,
+        { token_type: 'Bearer', expires_in: appTokenLifetime, ext_expires_in: appTokenLifetime, access_token: accessToken },
+        stsHeaders(randomUUID(), clientRequestId ?? randomUUID()),
+      );
+    });
+
+  const controlRoutes = new Router()
+    .post('/__control/tokens', async (req, res) => {
+      const body = SsoTokenRequest.parse(await req.json());
+      const d = dir();
+      const user = body.userId === undefined ? d.fixture.users[0] : d.user(body.userId);
+      if (!user) {
+        sendJson(res, 404, {
+          error: `no user '${body.userId}' in the fixture; known: ${d.fixture.users.map((u) => u.id).join(', ')}`,
+        });
+        return;
+      }
+      const expiresInSeconds = body.expiresInSeconds ?? DEFAULT_SSO_TOKEN_LIFETIME;
+      const { token, claims } = await signSsoToken(keys, {
+        user,
+        tenantId: body.tenantId ?? d.fixture.tenant.id,
+        origin: origin(req),
+        audience: body.audience ?? d.fixture.teamsApp.clientId,
+        roles: body.roles ?? user.appRoles,
+        scp: body.scp ?? 'access_as_user',
+        expiresInSeconds,
+      });
+      counts.sso += 1;
+      remember(issued, {
+        at: new Date().toISOString(),
+        kind: 'sso',
+        tenantId: claims.tid as string,
+        userId: user.id,
+        userPrincipalName: user.userPrincipalName,
+        audience: claims.aud as string,
+        roles: (claims.roles as string[] | undefined) ?? [],
+        expiresAt: new Date((claims.exp as number) * 1000).toISOString(),
+      });
+      sendJson(res, 200, { token, claims });
+    })
+    // lets tests exercise the app's token renewal without waiting an hour
+    .post('/__control/token-lifetime', async (req, res) => {
+      appTokenLifetime = TokenLifetime.parse(await req.json()).seconds;
+      sendJson(res, 200, { appTokenLifetimeSeconds: appTokenLifetime });
+    });
+
+  function sendKeys(req: EmulatorRequest, res: Parameters<typeof sendJson>[0]): void {
+    const segment = req.params.tenant!;
+    if (!dir().tenant(segment) && !isMultiTenantAlias(segment)) {
+      sendStsError(res, stsErrors.unknownTenant(segment), { origin: origin(req), extraHeaders: DISCOVERY_HEADERS });
+      return;
+    }
+    sendJson(res, 200, keys.jwks(), DISCOVERY_HEADERS);
+  }
+
+  return {
+    name: 'entra',
+    routes,
+    controlRoutes,
+    load(fixture: Fixture) {
+      directory = new Directory(fixture);
+      appTokenLifetime = DEFAULT_APP_TOKEN_LIFETIME;
+      issued.length = 0;
+      refused.length = 0;
+      counts.app = counts.sso = counts.refused = 0;
+    },
+    state: () => entraState(dir(), { appTokenLifetime, counts, issued, refused }),
+    internalError(_req, res, err) {
+      sendJson(res, 500, { error: 'server_error', error_description: `Entra emulator failure: ${err.message}` });
+    },
+  };
+}
+
+function entraState(
+  d: Directory,
+  s: { appTokenLifetime: number; counts: Record<string, number>; issued: IssuedToken[]; refused: RefusedTokenRequest[] },
+): unknown {
+  const now = Date.now();
+  return {
+    tenants: d.tenants.map((t) => ({ id: t.id, domain: t.domain, displayName: t.displayName })),
+    teamsApp: { clientId: d.fixture.teamsApp.clientId, botId: d.fixture.teamsApp.botId },
+    // secret values stay out: state is shown in the sandbox UI and copied into bug reports
+    registrations: d.fixture.appRegistrations.map((r) => ({
+      clientId: r.clientId,
+      displayName: r.displayName,
+      permissions: r.permissions,
+      applicationAccessPolicy: r.applicationAccessPolicy,
+      secrets: r.secrets.map((sec) => ({ expiresAt: sec.expiresAt, expired: Date.parse(sec.expiresAt) <= now })),
+    })),
+    appTokenLifetimeSeconds: s.appTokenLifetime,
+    counts: { ...s.counts },
+    issued: [...s.issued],
+    refused: [...s.refused],
+  };
+}
+
+function isMultiTenantAlias(segment: string): boolean {
+  return (MULTI_TENANT_ALIASES as readonly string[]).includes(segment.toLowerCase());
+}
+
+/** The emulator's own authority as the caller reached it; the port is chosen at start. */
+function origin(req: EmulatorRequest): string {
+  const scheme = (req.raw.socket as TLSSocket).encrypted ? 'https' : 'http';
+  return `${scheme}://${req.headers.host ?? '127.0.0.1'}`;
+}
+
+function headerValue(req: EmulatorRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
 }

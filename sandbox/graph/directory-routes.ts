@@ -1,0 +1,122 @@
+import type { Router } from '../emulator/router.js';
+import type { FixtureGroup, FixtureUser } from '../fixture/schema.js';
+import { permissions, requireAnyRole, requireCheckMemberGroups } from './graph-auth.js';
+import { directoryObjectJson, groupJson, userJson } from './graph-resources.js';
+import { mount, type GraphContext, type GraphDeps } from './graph-route.js';
+import { graphErrors, sendGraphJson } from './graph-wire.js';
+import { applySelect, decodeToken, encodeToken, nextLinkFor, pageToken, queryOption, topOption } from './odata-query.js';
+
+/** Users and groups (reference §6): what owner mapping and opt-in/opt-out group filters need. */
+
+const DIRECTORY_PAGE = 100;
+const DIRECTORY_MAX_PAGE = 999;
+
+type DirectoryObject = FixtureUser | FixtureGroup;
+type Cast = 'user' | 'group' | undefined;
+
+export function mountDirectoryRoutes(router: Router, deps: GraphDeps): void {
+  mount(router, deps, 'GET', '/users/:user', (ctx) => {
+    requireAnyRole(ctx.caller, permissions.readUser, graphErrors.directoryDenied);
+    const user = findUser(ctx, ctx.req.params.user!);
+    const select = queryOption(ctx.req, 'select');
+    const context = `${ctx.base}/$metadata#users${select ? `(${select})` : ''}/$entity`;
+    sendGraphJson(ctx.res, 200, { '@odata.context': context, ...applySelect(userJson(user), select, 'microsoft.graph.user') });
+  });
+
+  for (const [suffix, cast] of [['', undefined], ['/microsoft.graph.group', 'group']] as const) {
+    mount(router, deps, 'GET', `/users/:user/transitiveMemberOf${suffix}`, (ctx) => {
+      requireAnyRole(ctx.caller, permissions.readMemberOf, graphErrors.directoryDenied);
+      const user = findUser(ctx, ctx.req.params.user!);
+      sendDirectoryPage(ctx, ctx.store.transitiveGroupsOf(user.id), cast);
+    });
+    mount(router, deps, 'GET', `/users/:user/memberOf${suffix}`, (ctx) => {
+      requireAnyRole(ctx.caller, permissions.readMemberOf, graphErrors.directoryDenied);
+      const user = findUser(ctx, ctx.req.params.user!);
+      const direct = [...ctx.store.groups.values()].filter((g) => g.members.some((m) => m.toLowerCase() === user.id.toLowerCase()));
+      sendDirectoryPage(ctx, direct, cast);
+    });
+  }
+
+  mount(router, deps, 'POST', '/users/:user/checkMemberGroups', async (ctx) => {
+    requireCheckMemberGroups(ctx.caller);
+    const user = findUser(ctx, ctx.req.params.user!);
+    const body = await readJson(ctx);
+    const ids = (body as { groupIds?: unknown }).groupIds;
+    if (!Array.isArray(ids) || ids.some((i) => typeof i !== 'string')) {
+      throw graphErrors.badRequest("The request body must contain 'groupIds', an array of group ids.", 'Request_BadRequest');
+    }
+    if (ids.length > 20) throw graphErrors.badRequest('The number of groupIds exceeds the limit of 20.', 'Request_BadRequest');
+    const mine = new Set(ctx.store.transitiveGroupsOf(user.id).map((g) => g.id.toLowerCase()));
+    sendGraphJson(ctx.res, 200, {
+      '@odata.context': `${ctx.base}/$metadata#Collection(Edm.String)`,
+      value: (ids as string[]).filter((id) => mine.has(id.toLowerCase())),
+    });
+  });
+
+  mount(router, deps, 'GET', '/groups/:group', (ctx) => {
+    requireAnyRole(ctx.caller, permissions.readGroup, graphErrors.directoryDenied);
+    const group = findGroup(ctx, ctx.req.params.group!);
+    const select = queryOption(ctx.req, 'select');
+    sendGraphJson(ctx.res, 200, {
+      '@odata.context': `${ctx.base}/$metadata#groups${select ? `(${select})` : ''}/$entity`,
+      ...applySelect(groupJson(group), select, 'microsoft.graph.group'),
+    });
+  });
+
+  for (const [suffix, cast] of [['', undefined], ['/microsoft.graph.user', 'user'], ['/microsoft.graph.group', 'group']] as const) {
+    mount(router, deps, 'GET', `/groups/:group/transitiveMembers${suffix}`, (ctx) => {
+      requireAnyRole(ctx.caller, permissions.readGroup, graphErrors.directoryDenied);
+      const group = findGroup(ctx, ctx.req.params.group!);
+      sendDirectoryPage(ctx, ctx.store.transitiveMembersOf(group), cast);
+    });
+    mount(router, deps, 'GET', `/groups/:group/members${suffix}`, (ctx) => {
+      requireAnyRole(ctx.caller, permissions.readGroup, graphErrors.directoryDenied);
+      const group = findGroup(ctx, ctx.req.params.group!);
+      const direct = group.members.flatMap((id) => {
+        const o = ctx.store.users.get(id.toLowerCase()) ?? ctx.store.groups.get(id.toLowerCase());
+        return o ? [o] : [];
+      });
+      sendDirectoryPage(ctx, direct, cast);
+    });
+  }
+}
+
+function findUser(ctx: GraphContext, idOrUpn: string): FixtureUser {
+  const user = ctx.store.user(idOrUpn);
+  if (!user) throw graphErrors.directoryNotFound(idOrUpn);
+  return user;
+}
+
+function findGroup(ctx: GraphContext, id: string): FixtureGroup {
+  const group = ctx.store.groups.get(id.toLowerCase());
+  if (!group) throw graphErrors.directoryNotFound(id);
+  return group;
+}
+
+async function readJson(ctx: GraphContext): Promise<unknown> {
+  try {
+    return await ctx.req.json();
+  } catch {
+    throw graphErrors.badRequest('Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.');
+  }
+}
+
+/** A directoryObject collection page with `$select`, `$top` and an opaque `$skiptoken`. */
+function sendDirectoryPage(ctx: GraphContext, objects: DirectoryObject[], cast: Cast): void {
+  const filtered = objects.filter((o) => cast === undefined || ('userPrincipalName' in o ? cast === 'user' : cast === 'group'));
+  const token = pageToken(ctx.req);
+  const offset = token ? Number(decodeToken<{ o: number }>('dir', token).o) : 0;
+  const size = topOption(ctx.req, DIRECTORY_MAX_PAGE) ?? DIRECTORY_PAGE;
+  const select = queryOption(ctx.req, 'select');
+  const page = filtered.slice(offset, offset + size).map((o) => {
+    const json = directoryObjectJson(o);
+    return applySelect(json, select, String(json['@odata.type']).slice(1));
+  });
+  const type = cast === 'user' ? 'users' : cast === 'group' ? 'groups' : 'directoryObjects';
+  const body: Record<string, unknown> = { '@odata.context': `${ctx.base}/$metadata#${type}` };
+  if (offset + size < filtered.length) {
+    body['@odata.nextLink'] = nextLinkFor(ctx.root, ctx.req, encodeToken('dir', { o: offset + size }));
+  }
+  body.value = page;
+  sendGraphJson(ctx.res, 200, body);
+}

@@ -1,0 +1,245 @@
+import { createHash } from 'node:crypto';
+import type {
+  Fixture,
+  FixtureGroup,
+  FixtureMeeting,
+  FixtureRecording,
+  FixtureTranscript,
+  FixtureUser,
+} from '../fixture/schema.js';
+
+export type ArtifactKind = 'recording' | 'transcript';
+
+export interface Artifact<T extends FixtureRecording | FixtureTranscript = FixtureRecording | FixtureTranscript> {
+  kind: ArtifactKind;
+  item: T;
+  meeting: FixtureMeeting;
+  /** recordings[i] and transcripts[i] of one meeting come from the same session: same correlation id */
+  contentCorrelationId: string;
+  callId: string;
+  /**
+   * Order in which artifacts became visible. Delta tokens and page snapshots are watermarks on it, so
+   * an item made available mid-paging never shifts a page and always shows up in the next delta.
+   */
+  visibleSeq?: number;
+  availableAt?: string;
+}
+
+export interface GraphSettings {
+  /** default page size of getAllRecordings/getAllTranscripts and their delta; small so paging is exercised */
+  pageSize: number;
+  /** Graph gives the notification endpoint 10 s to answer the validation request */
+  validationTimeoutMs: number;
+  /** how long the emulator waits for a notification POST before recording it as failed */
+  notificationTimeoutMs: number;
+}
+
+export const defaultSettings = (): GraphSettings => ({ pageSize: 2, validationTimeoutMs: 10_000, notificationTimeoutMs: 10_000 });
+
+export type SubscriptionTarget =
+  | { kind: ArtifactKind; scope: 'tenant' }
+  | { kind: ArtifactKind; scope: 'organizer'; userId: string }
+  | { kind: ArtifactKind; scope: 'meeting'; meetingId: string };
+
+export interface Subscription {
+  id: string;
+  resource: string;
+  target: SubscriptionTarget;
+  applicationId: string;
+  creatorId: string;
+  changeType: string;
+  clientState: string | null;
+  notificationUrl: string;
+  lifecycleNotificationUrl: string | null;
+  expirationDateTime: string;
+  latestSupportedTlsVersion: string;
+  includeResourceData: boolean;
+  status: 'active' | 'deleted' | 'removed';
+  reauthorizationRequired: boolean;
+  createdAt: string;
+}
+
+export interface DeliveryRecord {
+  at: string;
+  kind: 'change' | 'lifecycle' | 'validation';
+  subscriptionId?: string;
+  url: string;
+  /** what was posted (JSON for change and lifecycle, the token for validation) */
+  payload: unknown;
+  status?: number;
+  contentType?: string;
+  responseBody?: string;
+  ms: number;
+  ok: boolean;
+  error?: string;
+}
+
+export interface ContentFetchRecord {
+  at: string;
+  kind: ArtifactKind;
+  id: string;
+  meetingId: string;
+  method: string;
+  /** the Range header as sent, or null */
+  range: string | null;
+  status: number;
+  /** first and last byte served, inclusive; null for HEAD and 416 */
+  served: [number, number] | null;
+  bytesSent: number;
+  complete: boolean;
+}
+
+export interface DenialRecord {
+  at: string;
+  method: string;
+  path: string;
+  status: number;
+  code: string;
+  /** why, in words: Graph's own 403 message is often empty */
+  reason: string;
+}
+
+const MAX_LOG = 5_000;
+
+export function pushCapped<T>(list: T[], entry: T): void {
+  list.push(entry);
+  if (list.length > MAX_LOG) list.splice(0, list.length - MAX_LOG);
+}
+
+function derivedGuid(...parts: string[]): string {
+  const h = createHash('sha256').update(parts.join('#')).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The emulated tenant's directory and meetings, built from the fixture, plus what happened since. */
+export class GraphStore {
+  fixture!: Fixture;
+  settings: GraphSettings = defaultSettings();
+  users = new Map<string, FixtureUser>();
+  usersByUpn = new Map<string, FixtureUser>();
+  groups = new Map<string, FixtureGroup>();
+  meetings = new Map<string, FixtureMeeting>();
+  artifacts = new Map<string, Artifact>();
+  subscriptions = new Map<string, Subscription>();
+  deliveries: DeliveryRecord[] = [];
+  contentFetches: ContentFetchRecord[] = [];
+  denials: DenialRecord[] = [];
+  private seq = 0;
+
+  load(fixture: Fixture): void {
+    this.fixture = fixture;
+    this.settings = defaultSettings();
+    this.users = new Map(fixture.users.map((u) => [u.id.toLowerCase(), u]));
+    this.usersByUpn = new Map(fixture.users.map((u) => [u.userPrincipalName.toLowerCase(), u]));
+    this.groups = new Map(fixture.groups.map((g) => [g.id.toLowerCase(), g]));
+    this.meetings = new Map(fixture.meetings.map((m) => [m.id, m]));
+    this.artifacts = new Map();
+    this.subscriptions = new Map();
+    this.deliveries = [];
+    this.contentFetches = [];
+    this.denials = [];
+    this.seq = 0;
+    const initiallyVisible: Artifact[] = [];
+    for (const meeting of fixture.meetings) {
+      const add = (kind: ArtifactKind, item: FixtureRecording | FixtureTranscript, index: number): void => {
+        const artifact: Artifact = {
+          kind,
+          item,
+          meeting,
+          contentCorrelationId: derivedGuid('correlation', meeting.id, String(index)),
+          callId: derivedGuid('call', meeting.id, String(index)),
+        };
+        this.artifacts.set(artifactKey(kind, item.id), artifact);
+        if (item.available) initiallyVisible.push(artifact);
+      };
+      meeting.recordings.forEach((r, i) => add('recording', r, i));
+      meeting.transcripts.forEach((t, i) => add('transcript', t, i));
+    }
+    initiallyVisible.sort((a, b) => compareArtifacts(a, b));
+    for (const a of initiallyVisible) {
+      a.visibleSeq = ++this.seq;
+      a.availableAt = a.item.createdDateTime;
+    }
+  }
+
+  get currentSeq(): number {
+    return this.seq;
+  }
+
+  user(idOrUpn: string): FixtureUser | undefined {
+    const key = idOrUpn.toLowerCase();
+    return this.users.get(key) ?? this.usersByUpn.get(key);
+  }
+
+  artifact(kind: ArtifactKind, id: string): Artifact | undefined {
+    return this.artifacts.get(artifactKey(kind, id));
+  }
+
+  visible(a: Artifact | undefined): a is Artifact {
+    return a !== undefined && a.visibleSeq !== undefined;
+  }
+
+  /** Makes a hidden recording or transcript visible; false when it already was. */
+  makeAvailable(a: Artifact): boolean {
+    if (a.visibleSeq !== undefined) return false;
+    a.visibleSeq = ++this.seq;
+    a.availableAt = new Date().toISOString();
+    return true;
+  }
+
+  /** Groups the user belongs to, directly or through nested groups. */
+  transitiveGroupsOf(memberId: string): FixtureGroup[] {
+    const found = new Map<string, FixtureGroup>();
+    const frontier = [memberId.toLowerCase()];
+    while (frontier.length) {
+      const id = frontier.pop()!;
+      for (const g of this.groups.values()) {
+        if (found.has(g.id.toLowerCase())) continue;
+        if (g.members.some((m) => m.toLowerCase() === id)) {
+          found.set(g.id.toLowerCase(), g);
+          frontier.push(g.id.toLowerCase());
+        }
+      }
+    }
+    return [...found.values()];
+  }
+
+  /** Users and groups inside a group, following nested groups. */
+  transitiveMembersOf(group: FixtureGroup): Array<FixtureUser | FixtureGroup> {
+    const seen = new Set<string>([group.id.toLowerCase()]);
+    const out: Array<FixtureUser | FixtureGroup> = [];
+    const frontier = [...group.members];
+    while (frontier.length) {
+      const id = frontier.shift()!.toLowerCase();
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const user = this.users.get(id);
+      if (user) out.push(user);
+      const nested = this.groups.get(id);
+      if (nested) {
+        out.push(nested);
+        frontier.push(...nested.members);
+      }
+    }
+    return out;
+  }
+
+  /** Subscriptions that are neither deleted nor past their expiration. */
+  liveSubscriptions(now = Date.now()): Subscription[] {
+    return [...this.subscriptions.values()].filter((s) => isLive(s, now));
+  }
+}
+
+export function isLive(s: Subscription, now = Date.now()): boolean {
+  return s.status === 'active' && Date.parse(s.expirationDateTime) > now;
+}
+
+export function artifactKey(kind: ArtifactKind, id: string): string {
+  return `${kind}:${id}`;
+}
+
+/** getAll* order: oldest first, ties broken by id so pages are stable. */
+export function compareArtifacts(a: Artifact, b: Artifact): number {
+  const t = Date.parse(a.item.createdDateTime) - Date.parse(b.item.createdDateTime);
+  return t !== 0 ? t : a.item.id < b.item.id ? -1 : a.item.id > b.item.id ? 1 : 0;
+}

@@ -3,7 +3,8 @@ import type { EmulatorRequest, Handler, Router } from '../emulator/router.js';
 import type { TokenKeys } from '../entra/token-keys.js';
 import { authenticate, type Caller } from './graph-auth.js';
 import { pushCapped, type GraphStore } from './graph-store.js';
-import { GraphHttpError, sendGraphError, serviceRoot, stampGraphHeaders } from './graph-wire.js';
+import type { FixtureUser } from '../fixture/schema.js';
+import { GraphHttpError, graphErrors, sendGraphError, serviceRoot, stampGraphHeaders } from './graph-wire.js';
 
 export interface GraphDeps {
   keys: TokenKeys;
@@ -62,4 +63,12 @@ export function graphRoute(deps: GraphDeps, handler: GraphHandler): Handler {
 export function mount(router: Router, deps: GraphDeps, method: string, pattern: string, handler: GraphHandler): void {
   const wrapped = graphRoute(deps, handler);
   for (const v of VERSIONS) router.add(method, `/${v}${pattern}`, wrapped);
+}
+
+/** The user in the path, by object id (UPNs are accepted too, as Graph does for /users/{upn}). */
+export function pathUser(ctx: GraphContext): FixtureUser {
+  const id = ctx.req.params.user!;
+  const user = ctx.store.user(id);
+  if (!user) throw graphErrors.notFound(`User '${id}' was not found.`);
+  return user;
 }

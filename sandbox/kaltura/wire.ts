@@ -59,14 +59,15 @@ function joined(list: string[]): string | undefined {
   return list.length ? list.join(',') : undefined;
 }
 
-export function entryWire(state: PartnerState, e: EntryRec, objectType = 'KalturaMediaEntry'): Wire {
+export function entryWire(state: PartnerState, e: EntryRec, baseUrl: string, objectType = 'KalturaMediaEntry'): Wire {
   const cats = activeCategoriesOf(state, e.id);
   const ready = e.status === 2;
   const msDuration = e.msDuration ?? (ready ? 0 : undefined);
+  const sp = `${baseUrl}/p/${state.partnerId}/sp/${state.partnerId}00`;
   return obj(objectType, {
     mediaType: e.mediaType,
     sourceType: e.sourceType ?? '1',
-    dataUrl: ready ? `https://emulator.invalid/p/${state.partnerId}/sp/${state.partnerId}00/playManifest/entryId/${e.id}/format/url/protocol/http` : undefined,
+    dataUrl: ready ? `${sp}/playManifest/entryId/${e.id}/format/url/protocol/http` : undefined,
     flavorParamsIds: ready ? '0' : undefined,
     plays: 0,
     views: 0,
@@ -92,11 +93,10 @@ export function entryWire(state: PartnerState, e: EntryRec, objectType = 'Kaltur
     totalRank: 0,
     votes: 0,
     partnerData: e.partnerData,
-    downloadUrl: ready ? `https://emulator.invalid/p/${state.partnerId}/sp/${state.partnerId}00/playManifest/entryId/${e.id}/format/download/protocol/https/flavorParamIds/0` : undefined,
-    searchText: `_PAR_ONLY_ _${state.partnerId}_ _MEDIA_TYPE_${e.mediaType}|  ${e.name} ${e.description ?? ''}`.trim(),
+    downloadUrl: ready ? `${sp}/playManifest/entryId/${e.id}/format/download/protocol/http/flavorParamIds/0` : undefined,
     licenseType: -1,
     version: e.version,
-    thumbnailUrl: `https://emulator.invalid/p/${state.partnerId}/sp/${state.partnerId}00/thumbnail/entry_id/${e.id}/version/0`,
+    thumbnailUrl: `${sp}/thumbnail/entry_id/${e.id}/version/0`,
     accessControlId: 1,
     startDate: e.startDate,
     endDate: e.endDate,

@@ -151,6 +151,7 @@ export interface UploadTokenRec {
   /** the assembled file; created by the first chunk */
   path: string;
   fileExists: boolean;
+  bytesOnDisk: number;
   parked: ParkedChunk[];
   /** sha256 over bytes [0, hashedBytes) while chunks arrive in order; undefined once that breaks */
   hash?: Hash;

@@ -1,0 +1,78 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * Everything the pipeline asks of Microsoft Graph for one integration (one tenant, one app
+ * registration). The adapter turns Graph and Entra failures into GraphError codes an admin can act on.
+ */
+export interface TeamsUser {
+  id: string;
+  userPrincipalName: string;
+  mail?: string | null;
+  displayName?: string | null;
+  givenName?: string | null;
+  surname?: string | null;
+}
+
+export type MeetingRole = 'organizer' | 'coorganizer' | 'presenter' | 'attendee';
+
+export interface MeetingInfo {
+  id: string;
+  subject: string;
+  startDateTime: string;
+  endDateTime: string;
+  joinWebUrl?: string;
+  organizerId: string;
+  participants: Array<{ userId: string; upn?: string; role: MeetingRole }>;
+}
+
+export interface RecordingInfo {
+  id: string;
+  meetingId: string;
+  organizerId: string;
+  createdDateTime: string;
+  endDateTime?: string;
+  contentCorrelationId?: string;
+}
+
+export type TranscriptInfo = RecordingInfo;
+
+export interface ContentDownload {
+  stream: Readable;
+  /** the whole recording's size in bytes */
+  totalSize: number;
+  /** first byte in `stream` */
+  offset: number;
+}
+
+export interface SubscriptionInfo {
+  id: string;
+  resource: string;
+  expirationDateTime: string;
+}
+
+export interface GraphPort {
+  /** gets a token and makes one cheap call; throws GraphError with the blocking code */
+  verifyAccess(): Promise<void>;
+
+  getUser(idOrUpn: string): Promise<TeamsUser | undefined>;
+  getMeeting(organizerId: string, meetingId: string): Promise<MeetingInfo>;
+  /** recordings of meetings organized by the user, created within the window, all pages */
+  listRecordings(organizerId: string, window: { from: Date; to: Date }): AsyncIterable<RecordingInfo>;
+  listTranscripts(organizerId: string, window: { from: Date; to: Date }): AsyncIterable<TranscriptInfo>;
+  /** recording content from `offset` on (HTTP Range), streamed */
+  downloadRecording(recording: RecordingInfo, offset: number): Promise<ContentDownload>;
+  transcriptVtt(transcript: TranscriptInfo): Promise<string>;
+  /** ids among `groupIds` the user is a transitive member of (needs GroupMember.Read.All) */
+  memberGroups(userId: string, groupIds: string[]): Promise<string[]>;
+
+  createSubscription(input: {
+    resource: string;
+    notificationUrl: string;
+    lifecycleNotificationUrl: string;
+    clientState: string;
+    expirationDateTime: Date;
+  }): Promise<SubscriptionInfo>;
+  renewSubscription(id: string, expirationDateTime: Date): Promise<SubscriptionInfo>;
+  reauthorizeSubscription(id: string): Promise<void>;
+  deleteSubscription(id: string): Promise<void>;
+}

@@ -1,0 +1,76 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * Everything the pipeline asks of Kaltura, one partner per instance (created per integration with its
+ * own session). The adapter hides kaltura-client's quirks: rejections that are plain objects, HTML
+ * bodies that resolve as success, multirequest hangs, the READY-only default list filter.
+ */
+export interface KalturaUserRecord {
+  id: string;
+  email?: string;
+  firstName?: string;
+  lastName?: string;
+  /** 0 blocked, 1 active, 2 deleted */
+  status: number;
+}
+
+export interface KalturaEntryRecord {
+  id: string;
+  status: number;
+  referenceId?: string;
+  userId?: string;
+  name?: string;
+}
+
+export interface NewEntry {
+  name: string;
+  description: string;
+  referenceId: string;
+  adminTags: string;
+  userId: string;
+  creatorId: string;
+  entitledUsersEdit: string[];
+  entitledUsersPublish: string[];
+  entitledUsersView: string[];
+}
+
+export interface KalturaPort {
+  /** proves the credentials work; throws KalturaError KALTURA_CREDENTIALS_REJECTED when they don't */
+  verifyCredentials(): Promise<void>;
+
+  getUser(id: string): Promise<KalturaUserRecord | undefined>;
+  /** exact, case-insensitive email match (Kaltura has no emailEqual filter) */
+  findUsersByEmail(email: string): Promise<KalturaUserRecord[]>;
+  addUser(user: { id: string; email?: string; firstName?: string; lastName?: string }): Promise<KalturaUserRecord>;
+  /** ids of the Kaltura groups the user belongs to */
+  groupIdsOf(userId: string): Promise<string[]>;
+
+  /** category ids by full name; throws KalturaError CATEGORY_NOT_FOUND naming the missing ones */
+  categoryIdsByFullName(fullNames: string[]): Promise<Map<string, number>>;
+
+  /** entries with this referenceId in any live status (not deleted), oldest first */
+  findEntriesByReferenceId(referenceId: string): Promise<KalturaEntryRecord[]>;
+
+  createUploadToken(fileName: string, fileSize: number): Promise<string>;
+  /** bytes Kaltura already holds for this token */
+  uploadedBytes(uploadTokenId: string): Promise<number>;
+  /**
+   * Uploads `content` (which starts at byte `offset` of the file) in chunks of `chunkSize`, streaming:
+   * never more than one chunk in memory. Returns the bytes Kaltura holds afterwards.
+   */
+  uploadChunks(
+    uploadTokenId: string,
+    content: Readable,
+    offset: number,
+    totalSize: number,
+    options?: { chunkSize?: number; onProgress?: (bytes: number) => void },
+  ): Promise<number>;
+
+  addMediaEntry(entry: NewEntry): Promise<KalturaEntryRecord>;
+  attachUploadToken(entryId: string, uploadTokenId: string): Promise<KalturaEntryRecord>;
+  addToCategories(entryId: string, categoryIds: number[]): Promise<void>;
+  getEntry(entryId: string): Promise<KalturaEntryRecord | undefined>;
+
+  /** adds a WEBVTT caption asset with this text unless one with the same label exists; returns its id */
+  addCaption(entryId: string, caption: { label: string; language: string; text: string }): Promise<string>;
+}

@@ -143,6 +143,14 @@ describe('Bot Connector emulator, driven by botbuilder', () => {
     );
   });
 
+  it('gets a MultiTenant bot its token from the botframework.com tenant', async () => {
+    const connection = bot({ appType: 'MultiTenant', appTenantId: undefined });
+    await sendProactiveCard(connection, { tenantId: fixture.tenant.id, userAadObjectId: organizer.id, card: card() });
+    assert.equal((await messages()).length, 1);
+    const tokenRequests = env.entra.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/oauth2/v2.0/token'));
+    assert.equal(tokenRequests.at(-1)?.path, '/botframework.com/oauth2/v2.0/token');
+  });
+
   it('gives a person the same personal conversation each time, and keeps messages in order', async () => {
     const connection = bot();
     const first = await sendProactiveCard(connection, { tenantId: fixture.tenant.id, userAadObjectId: organizer.id, card: card('One') });

@@ -1,0 +1,86 @@
+/**
+ * What an admin sees for each blocking error: the admin guide's words where Kaltura's integration has
+ * them (reference/kaltura-teams-integration-admin-guide.txt, "Troubleshooting"), and the fix. Codes
+ * are stable: the tab, the API and the store refer to them.
+ */
+export interface CatalogueEntry {
+  message: string;
+  fix: string;
+}
+
+export const errorCatalogue = {
+  MISSING_RECORDING_PERMISSION: {
+    message: "The provided application credentials are missing the 'OnlineMeetingRecording.Read.All' permission.",
+    fix: 'In the Entra admin center, open the app registration > API permissions, add the Microsoft Graph application permission OnlineMeetingRecording.Read.All and grant admin consent.',
+  },
+  MISSING_TRANSCRIPT_PERMISSION: {
+    message: "The provided application credentials are missing the 'OnlineMeetingTranscript.Read.All' permission.",
+    fix: 'Add the Microsoft Graph application permission OnlineMeetingTranscript.Read.All and grant admin consent, or turn transcripts off for this integration.',
+  },
+  MISSING_MEETING_PERMISSION: {
+    message: "The provided application credentials are missing the 'OnlineMeetings.Read.All' permission.",
+    fix: 'Add the Microsoft Graph application permission OnlineMeetings.Read.All and grant admin consent.',
+  },
+  MISSING_USER_PERMISSION: {
+    message: "The provided application credentials are missing the 'User.Read.All' permission.",
+    fix: 'Add the Microsoft Graph application permission User.Read.All and grant admin consent.',
+  },
+  MISSING_GROUP_PERMISSION: {
+    message: "Entra groups are used for the upload scope, but the application credentials are missing the 'GroupMember.Read.All' permission.",
+    fix: 'Add the Microsoft Graph application permission GroupMember.Read.All and grant admin consent, or use Kaltura groups for the upload scope.',
+  },
+  APPLICATION_ACCESS_POLICY_MISSING: {
+    message: 'Application policy is missing for the configured application registration.',
+    fix: 'In Teams PowerShell run: New-CsApplicationAccessPolicy -Identity Teams-policy -AppIds "<client id>" -Description "Kaltura archiver"; then Grant-CsApplicationAccessPolicy -PolicyName Teams-policy -Global. Changes can take 30 minutes or more to apply.',
+  },
+  TRANSCRIPT_API_ACCESS_DISABLED: {
+    message: 'Microsoft Graph access to meeting transcripts is turned off for this tenant.',
+    fix: 'Teams admin center > Meetings > Meeting settings > Transcript API access: set Microsoft Graph access to On. Or in Teams PowerShell: Set-CsTeamsMeetingConfiguration -EnableGraphTranscriptAccess $true -EnableAttributedTranscripts $true -Identity Global.',
+  },
+  MICROSOFT_API_ACCESS_DENIED: {
+    message: 'Access to the Microsoft API was denied.',
+    fix: 'Check the app registration\'s permissions and admin consent, and that the tenant id belongs to the tenant where the app is registered.',
+  },
+  SECRET_EXPIRED: {
+    message: 'The provided application secret has expired.',
+    fix: 'Create a new client secret for the app registration in the Entra admin center, then use "Update secret" on this integration.',
+  },
+  SECRET_EXPIRING: {
+    message: 'The application secret expires soon.',
+    fix: 'Create a new client secret before it expires, then use "Update secret" on this integration.',
+  },
+  SECRET_INVALID: {
+    message: 'The provided application secret is invalid.',
+    fix: 'The secret may have been deleted or mistyped (use the secret Value, not its ID). Create a new one and use "Update secret".',
+  },
+  UNKNOWN_TENANT: {
+    message: 'The directory (tenant) ID was not found.',
+    fix: 'Copy the Directory (tenant) ID from the app registration\'s Overview page in the Entra admin center.',
+  },
+  UNKNOWN_CLIENT_ID: {
+    message: 'No application with this client ID exists in the tenant.',
+    fix: 'Copy the Application (client) ID from the app registration\'s Overview page, and check the tenant ID.',
+  },
+  GRAPH_PAYMENT_REQUIRED: {
+    message: 'Microsoft Graph refused the call: the app must be associated with an Azure subscription for billing (HTTP 402).',
+    fix: 'Link the app registration to an Azure subscription (Microsoft.GraphServices/accounts), or check the tenant\'s Teams API licensing.',
+  },
+  KALTURA_CREDENTIALS_REJECTED: {
+    message: 'Kaltura rejected the partner credentials.',
+    fix: 'Check the partner ID and the app token (ID and token) or admin secret in the Kaltura admin console (KMC > Settings > Integration Settings).',
+  },
+  CATEGORY_NOT_FOUND: {
+    message: 'A category chosen for this integration does not exist in Kaltura.',
+    fix: 'Create the category in KMC (Categories) with exactly this full name, or remove it from the integration\'s categories.',
+  },
+  DEFAULT_USER_NOT_FOUND: {
+    message: 'The default Kaltura user for recordings does not exist.',
+    fix: 'Create the user in KMC, or choose another default user.',
+  },
+} as const satisfies Record<string, CatalogueEntry>;
+
+export type BlockingErrorCode = keyof typeof errorCatalogue;
+
+export function describeError(code: string): CatalogueEntry | undefined {
+  return (errorCatalogue as Record<string, CatalogueEntry>)[code];
+}

@@ -26,6 +26,7 @@ export async function appEnvironment(
     TEAMS_APP_TENANT_ID: fixture.tenant.id,
     BOT_ID: fixture.teamsApp.botId,
     BOT_PASSWORD: fixture.teamsApp.botPassword,
+    BOT_TYPE: 'SingleTenant',
     BOT_TENANT_ID: fixture.tenant.id,
     BOT_CONNECTOR_URL: `${emulators.connector.url}/`,
     EXTRA_CA_FILE: emulators.tls.caCertFile,

@@ -64,6 +64,7 @@ export const settings = {
   ADMIN_ROLE: { default: 'Archiver.Admin', doc: 'App role an SSO token must carry to use the admin console.' },
   BOT_ID: { doc: 'The bot\'s Microsoft App ID.' },
   BOT_PASSWORD: { doc: 'The bot\'s client secret.', secret: true },
+  BOT_TYPE: { default: 'SingleTenant', doc: '`SingleTenant` (needs BOT_TENANT_ID) or `MultiTenant`: how the bot\'s Entra registration is set up.' },
   BOT_TENANT_ID: { doc: 'The bot registration\'s tenant (single-tenant bots).' },
   BOT_CONNECTOR_URL: {
     default: 'https://smba.trafficmanager.net/teams/',
@@ -99,6 +100,7 @@ const schema = z.object({
   ADMIN_ROLE: z.string().min(1),
   BOT_ID: optional(z.string().min(1)),
   BOT_PASSWORD: optional(z.string().min(1)),
+  BOT_TYPE: z.enum(['SingleTenant', 'MultiTenant']),
   BOT_TENANT_ID: optional(z.string().min(1)),
   BOT_CONNECTOR_URL: url,
   EXTRA_CA_FILE: optional(z.string().min(1)),
@@ -118,7 +120,7 @@ export interface AppConfig {
   graph: { baseUrl: string };
   kaltura: { defaultServiceUrl: string; entryUrlTemplate: string };
   sso: { clientId?: string; allowedTenants: string[]; adminRole: string };
-  bot: { id?: string; password?: string; tenantId?: string; connectorUrl: string };
+  bot: { id?: string; password?: string; type: 'SingleTenant' | 'MultiTenant'; tenantId?: string; connectorUrl: string };
   extraCaFile?: string;
 }
 
@@ -142,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const c = parsed.data;
   if (c.ARCHIVER_MODE === 'production') {
     const missing = productionRequired.filter((n) => !c[n]);
+    if (c.BOT_TYPE === 'SingleTenant' && !c.BOT_TENANT_ID) missing.push('BOT_TENANT_ID');
     if (missing.length) {
       throw new ConfigError(`production mode needs ${missing.join(', ')} (see the configuration table in README.md)`);
     }
@@ -165,7 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       allowedTenants: (c.TEAMS_APP_TENANT_ID ?? '').split(',').map((s) => s.trim()).filter(Boolean),
       adminRole: c.ADMIN_ROLE,
     },
-    bot: { id: c.BOT_ID, password: c.BOT_PASSWORD, tenantId: c.BOT_TENANT_ID, connectorUrl: c.BOT_CONNECTOR_URL },
+    bot: { id: c.BOT_ID, password: c.BOT_PASSWORD, type: c.BOT_TYPE, tenantId: c.BOT_TENANT_ID, connectorUrl: c.BOT_CONNECTOR_URL },
     extraCaFile: c.EXTRA_CA_FILE,
   };
 }

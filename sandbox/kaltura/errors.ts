@@ -67,6 +67,8 @@ const TABLE = {
   USER_NOT_FOUND: 'USER_NOT_FOUND;;User was not found',
   GROUP_NOT_FOUND: 'GROUP_NOT_FOUND;;Group was not found',
   GROUP_USER_ALREADY_EXISTS: 'GROUP_USER_ALREADY_EXISTS;;GroupUser already exists',
+  // the constant is GROUP_USER_DOES_NOT_EXIST, the code on the wire has the trailing S
+  GROUP_USER_DOES_NOT_EXIST: 'GROUP_USER_DOES_NOT_EXISTS;USER,GROUP;Invalid GroupUser for group ["@GROUP@"] and for user ["@USER@"]',
   DUPLICATE_USER_BY_ID: 'DUPLICATE_USER_BY_ID;UID;User with id [@UID@] already exists in system',
   USER_BLOCKED: 'USER_BLOCKED;;this user is blocked',
   CANNOT_RETRIEVE_ANOTHER_USER_USING_NON_ADMIN_SESSION:

@@ -49,6 +49,10 @@ export const settings = {
     default: 'https://graph.microsoft.com',
     doc: 'Microsoft Graph base URL (national clouds: https://graph.microsoft.us, https://microsoftgraph.chinacloudapi.cn).',
   },
+  GRAPH_TOKEN_SCOPE: {
+    default: 'https://graph.microsoft.com/.default',
+    doc: 'Scope of app-only Graph tokens (national clouds: https://graph.microsoft.us/.default, https://microsoftgraph.chinacloudapi.cn/.default).',
+  },
   KALTURA_SERVICE_URL: {
     default: 'https://www.kaltura.com',
     doc: 'Default Kaltura API base URL for new integrations; self-hosted and regional Kaltura set their own.',
@@ -93,6 +97,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
   ENTRA_AUTHORITY_HOST: url,
   GRAPH_BASE_URL: url,
+  GRAPH_TOKEN_SCOPE: z.string().regex(/\/\.default$/, 'must end with /.default'),
   KALTURA_SERVICE_URL: url,
   ENTRY_URL_TEMPLATE: z.string().includes('{entryId}', { message: 'must contain {entryId}' }),
   TEAMS_APP_CLIENT_ID: optional(z.string().min(1)),
@@ -117,7 +122,7 @@ export interface AppConfig {
   secretKeys?: string;
   logLevel: Raw['LOG_LEVEL'];
   entra: { authorityHost: string };
-  graph: { baseUrl: string };
+  graph: { baseUrl: string; tokenScope: string };
   kaltura: { defaultServiceUrl: string; entryUrlTemplate: string };
   sso: { clientId?: string; allowedTenants: string[]; adminRole: string };
   bot: { id?: string; password?: string; type: 'SingleTenant' | 'MultiTenant'; tenantId?: string; connectorUrl: string };
@@ -161,7 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     secretKeys: c.SECRET_KEYS,
     logLevel: c.LOG_LEVEL,
     entra: { authorityHost: trimSlash(c.ENTRA_AUTHORITY_HOST) },
-    graph: { baseUrl: trimSlash(c.GRAPH_BASE_URL) },
+    graph: { baseUrl: trimSlash(c.GRAPH_BASE_URL), tokenScope: c.GRAPH_TOKEN_SCOPE },
     kaltura: { defaultServiceUrl: trimSlash(c.KALTURA_SERVICE_URL), entryUrlTemplate: c.ENTRY_URL_TEMPLATE },
     sso: {
       clientId: c.TEAMS_APP_CLIENT_ID,

@@ -15,6 +15,13 @@ type DirectoryObject = FixtureUser | FixtureGroup;
 type Cast = 'user' | 'group' | undefined;
 
 export function mountDirectoryRoutes(router: Router, deps: GraphDeps): void {
+  mount(router, deps, 'GET', '/users', (ctx) => {
+    requireAnyRole(ctx.caller, permissions.readUser, graphErrors.directoryDenied);
+    const filter = queryOption(ctx.req, 'filter');
+    const users = [...ctx.store.users.values()].filter(filter ? userFilter(filter) : () => true);
+    sendPage(ctx, users.map(userJson), 'users', 'microsoft.graph.user');
+  });
+
   mount(router, deps, 'GET', '/users/:user', (ctx) => {
     requireAnyRole(ctx.caller, permissions.readUser, graphErrors.directoryDenied);
     const user = findUser(ctx, ctx.req.params.user!);
@@ -101,20 +108,37 @@ async function readJson(ctx: GraphContext): Promise<unknown> {
   }
 }
 
-/** A directoryObject collection page with `$select`, `$top` and an opaque `$skiptoken`. */
+/** `$filter=<property> eq '<value>'` on the handful of properties an app looks users up by. */
+function userFilter(filter: string): (u: FixtureUser) => boolean {
+  const m = /^\s*(id|userPrincipalName|mail|displayName)\s+eq\s+'((?:[^']|'')*)'\s*$/i.exec(filter);
+  if (!m) throw graphErrors.badRequest(`Unsupported or invalid query filter clause specified: '${filter}'.`, 'Request_UnsupportedQuery');
+  const field = m[1]!.toLowerCase();
+  const value = m[2]!.replace(/''/g, "'").toLowerCase();
+  return (u) => {
+    const actual = field === 'id' ? u.id : field === 'mail' ? u.mail : field === 'displayname' ? u.displayName : u.userPrincipalName;
+    return (actual ?? '').toLowerCase() === value;
+  };
+}
+
+/** A directoryObject collection: each item carries its `@odata.type`; a cast keeps one type. */
 function sendDirectoryPage(ctx: GraphContext, objects: DirectoryObject[], cast: Cast): void {
   const filtered = objects.filter((o) => cast === undefined || ('userPrincipalName' in o ? cast === 'user' : cast === 'group'));
+  const type = cast === 'user' ? 'users' : cast === 'group' ? 'groups' : 'directoryObjects';
+  sendPage(ctx, filtered.map(directoryObjectJson), type, 'microsoft.graph.directoryObject');
+}
+
+/** One page with `$select`, `$top` and an opaque `$skiptoken`. */
+function sendPage(ctx: GraphContext, items: Array<Record<string, unknown>>, contextName: string, typeName: string): void {
   const token = pageToken(ctx.req);
   const offset = token ? Number(decodeToken<{ o: number }>('dir', token).o) : 0;
   const size = topOption(ctx.req, DIRECTORY_MAX_PAGE) ?? DIRECTORY_PAGE;
   const select = queryOption(ctx.req, 'select');
-  const page = filtered.slice(offset, offset + size).map((o) => {
-    const json = directoryObjectJson(o);
-    return applySelect(json, select, String(json['@odata.type']).slice(1));
+  const page = items.slice(offset, offset + size).map((json) => {
+    const type = typeof json['@odata.type'] === 'string' ? json['@odata.type'].slice(1) : typeName;
+    return applySelect(json, select, type);
   });
-  const type = cast === 'user' ? 'users' : cast === 'group' ? 'groups' : 'directoryObjects';
-  const body: Record<string, unknown> = { '@odata.context': `${ctx.base}/$metadata#${type}` };
-  if (offset + size < filtered.length) {
+  const body: Record<string, unknown> = { '@odata.context': `${ctx.base}/$metadata#${contextName}` };
+  if (offset + size < items.length) {
     body['@odata.nextLink'] = nextLinkFor(ctx.root, ctx.req, encodeToken('dir', { o: offset + size }));
   }
   body.value = page;

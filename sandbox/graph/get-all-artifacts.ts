@@ -72,7 +72,8 @@ function firstRequest(ctx: GraphContext, call: FunctionCall, kind: ArtifactKind,
   return {
     k: kind,
     d: delta,
-    o: organizer,
+    // a UPN works too; the token keeps the object id
+    o: ctx.store.user(organizer)?.id ?? organizer,
     s: parseDateTimeOffset('startDateTime', call.args.get('startdatetime')),
     e: parseDateTimeOffset('endDateTime', call.args.get('enddatetime')),
     n: topOption(ctx.req, MAX_TOP) ?? ctx.store.settings.pageSize,

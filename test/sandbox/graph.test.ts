@@ -122,7 +122,6 @@ async function mintToken(keys: TokenKeys, tenantId: string, appId: string, o: To
 interface AppServer {
   url: string;
   received: Array<{ path: string; query: URLSearchParams; body: string; contentType: string | undefined }>;
-  /** how /bad answers the validation handshake */
   close(): Promise<void>;
 }
 
@@ -140,6 +139,7 @@ async function startAppServer(): Promise<AppServer> {
       received.push({ path: url.pathname, query: url.searchParams, body, contentType: req.headers['content-type'] });
       const token = url.searchParams.get('validationToken');
       if (token !== null) {
+        if (url.pathname === '/slow') await new Promise((r) => setTimeout(r, 400));
         if (url.pathname === '/bad') {
           // a classic bug: answering the handshake with JSON instead of the plain token
           res.writeHead(200, { 'content-type': 'application/json' });
@@ -237,6 +237,14 @@ describe('Graph emulator', () => {
 
       const guest = await graph.api(`/users/${encodeURIComponent('guest_alex#EXT#@contoso.onmicrosoft.com')}`).get();
       assert.equal(guest.displayName, 'Alex Wilber (Guest)');
+    });
+
+    it('lists users with $top, $select and an eq $filter', async () => {
+      const first = await graph.api('/users').select('id').top(1).get();
+      assert.deepEqual(first.value, [{ id: MEGAN }]);
+      assert.match(first['@odata.nextLink'], /\$top=1&\$skiptoken=/);
+      const byMail = await graph.api('/users').filter("mail eq 'lee.gu@contoso.com'").get();
+      assert.deepEqual(byMail.value.map((u: { id: string }) => u.id), [LEE]);
     });
 
     it('answers an unknown user with the directory 404', async () => {
@@ -620,6 +628,18 @@ describe('Graph emulator', () => {
       const state = await env.control<{ subscriptions: unknown[]; validations: Array<{ ok: boolean }> }>(env.graph, 'GET', '/__control/state');
       assert.deepEqual(state.subscriptions, []);
       assert.equal(state.validations.length, 1);
+    });
+
+    it('times out a slow handshake and refuses endpoints off loopback', async () => {
+      await env.control(env.graph, 'POST', '/__control/settings', { validationTimeoutMs: 100 });
+      const slow = await graphFailure(createSubscription({ notificationUrl: `${app.url}/slow` }));
+      assert.equal(slow.statusCode, 400);
+      assert.equal(slow.code, 'InvalidRequest');
+      assert.equal(slow.message, 'Subscription validation request timed out.');
+
+      const remote = await graphFailure(createSubscription({ notificationUrl: 'https://webhook.example.com/api/notifications' }));
+      assert.equal(remote.statusCode, 400);
+      assert.match(remote.message, /^notificationUrl must point at a loopback host/);
     });
 
     it('refuses a transcript subscription without the transcript permission', async () => {

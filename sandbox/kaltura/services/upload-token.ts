@@ -243,5 +243,3 @@ export function fullToken(state: PartnerState, tokenId: string | undefined): Upl
   if (token.status !== UploadTokenStatus.FULL_UPLOAD) throw apiError('UPLOAD_TOKEN_INVALID_STATUS_FOR_ADD_ENTRY');
   return token;
 }
-
-export type { Params, Storage };

@@ -1,0 +1,315 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import {
+  AuthenticationHandler,
+  Client,
+  GraphError as SdkGraphError,
+  HTTPMessageHandler,
+  RedirectHandler,
+  ResponseType,
+  type FetchOptions,
+} from '@microsoft/microsoft-graph-client';
+import type { Dispatcher } from 'undici';
+import type { AppTokenProvider } from './app-token-provider.js';
+import { classifyGraphFailure, classifyNetworkFailure, GraphError, permissionFor, type GraphPermissionArea } from './graph-errors.js';
+import type {
+  ContentDownload,
+  GraphPort,
+  MeetingInfo,
+  MeetingRole,
+  RecordingInfo,
+  SubscriptionInfo,
+  TeamsUser,
+  TranscriptInfo,
+} from './graph-port.js';
+import { TokenBucket } from './token-bucket.js';
+
+export interface GraphAdapterOptions {
+  baseUrl: string;
+  tokens: AppTokenProvider;
+  /** trusts the configured CA for Graph calls (undici dispatcher, passed to Node's fetch) */
+  dispatcher?: Dispatcher;
+  /** Graph allows about 30 Teams GET requests per second per app per tenant; stay under it */
+  requestsPerSecond?: number;
+}
+
+interface Page<T> {
+  value: T[];
+  '@odata.nextLink'?: string;
+}
+
+interface RawArtifact {
+  id: string;
+  meetingId: string;
+  createdDateTime: string;
+  endDateTime?: string;
+  contentCorrelationId?: string;
+  meetingOrganizer?: { user?: { id?: string } };
+}
+
+interface RawParticipant {
+  identity?: { user?: { id?: string } };
+  upn?: string;
+  role?: string;
+}
+
+const enc = encodeURIComponent;
+
+function toRole(role: string | undefined): MeetingRole {
+  if (role === 'coorganizer') return 'coorganizer';
+  if (role === 'presenter' || role === 'producer') return 'presenter';
+  return 'attendee';
+}
+
+function graphDate(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * GraphPort over @microsoft/microsoft-graph-client. The SDK's own retry handler is left out on purpose:
+ * throttling and outages go back to the job queue, which waits out Retry-After without holding a
+ * worker, instead of sleeping inside a call.
+ */
+export class GraphAdapter implements GraphPort {
+  private readonly client: Client;
+  private readonly bucket: TokenBucket;
+  private roles: string[] = [];
+
+  constructor(private readonly options: GraphAdapterOptions) {
+    const auth = new AuthenticationHandler({
+      getAccessToken: async () => {
+        const token = await options.tokens.getToken();
+        this.roles = token.roles;
+        return token.accessToken;
+      },
+    });
+    const redirect = new RedirectHandler();
+    const http = new HTTPMessageHandler();
+    auth.setNext(redirect);
+    redirect.setNext(http);
+    this.client = Client.initWithMiddleware({
+      middleware: auth,
+      baseUrl: `${options.baseUrl}/`,
+      defaultVersion: 'v1.0',
+      customHosts: new Set([new URL(options.baseUrl).hostname]),
+      fetchOptions: (options.dispatcher ? { dispatcher: options.dispatcher } : {}) as FetchOptions,
+    });
+    this.bucket = new TokenBucket(options.requestsPerSecond ?? 25);
+  }
+
+  /** Fails fast, with the precise code, when the token lacks the permission an operation needs. */
+  private async requireRole(area: GraphPermissionArea): Promise<void> {
+    const token = await this.options.tokens.getToken();
+    this.roles = token.roles;
+    const { role, code } = permissionFor[area];
+    if (!token.roles.includes(role)) {
+      throw new GraphError(code, `the app registration's token has no ${role} application permission`, { blocking: true });
+    }
+  }
+
+  private async call<T>(area: GraphPermissionArea, what: string, run: (client: Client) => Promise<T>): Promise<T> {
+    await this.requireRole(area);
+    await this.bucket.take();
+    try {
+      return await run(this.client);
+    } catch (err) {
+      throw this.classify(err, area, what);
+    }
+  }
+
+  private classify(err: unknown, area: GraphPermissionArea, what: string): Error {
+    if (err instanceof GraphError) return err;
+    if (err instanceof SdkGraphError && err.statusCode > 0) {
+      return classifyGraphFailure(err.statusCode, { error: safeJson(err.body) }, err.headers, area, what);
+    }
+    return classifyNetworkFailure(err, what);
+  }
+
+  async verifyAccess(options: { transcripts?: boolean; entraGroups?: boolean } = {}): Promise<void> {
+    await this.requireRole('recordings');
+    await this.requireRole('meetings');
+    await this.requireRole('users');
+    if (options.transcripts) await this.requireRole('transcripts');
+    if (options.entraGroups) await this.requireRole('groups');
+    // an empty window still runs the access-policy and transcript-switch checks on Graph's side
+    const someone = await this.call('users', 'list users', (c) => c.api('/users').select('id').top(1).get() as Promise<Page<{ id: string }>>);
+    const userId = someone.value[0]?.id;
+    if (!userId) return;
+    const window = { from: new Date(Date.now() - 60_000), to: new Date() };
+    for await (const _ of this.listRecordings(userId, window)) break;
+    if (options.transcripts) for await (const _ of this.listTranscripts(userId, window)) break;
+  }
+
+  async getUser(idOrUpn: string): Promise<TeamsUser | undefined> {
+    try {
+      return await this.call('users', `get user ${idOrUpn}`, (c) =>
+        c.api(`/users/${enc(idOrUpn)}`).select(['id', 'userPrincipalName', 'mail', 'displayName', 'givenName', 'surname']).get(),
+      );
+    } catch (err) {
+      if (err instanceof GraphError && err.code === 'GRAPH_NOT_FOUND') return undefined;
+      throw err;
+    }
+  }
+
+  async getMeeting(organizerId: string, meetingId: string): Promise<MeetingInfo> {
+    const raw = await this.call('meetings', `get meeting ${meetingId}`, (c) =>
+      c
+        .api(`/users/${enc(organizerId)}/onlineMeetings/${enc(meetingId)}`)
+        .header('Prefer', 'include-unknown-enum-members')
+        .get() as Promise<{
+        id: string;
+        subject?: string | null;
+        startDateTime: string;
+        endDateTime: string;
+        joinWebUrl?: string;
+        participants?: { organizer?: RawParticipant; attendees?: RawParticipant[] };
+      }>,
+    );
+    const organizer = raw.participants?.organizer?.identity?.user?.id ?? organizerId;
+    const participants = (raw.participants?.attendees ?? [])
+      .filter((a) => a.identity?.user?.id && a.identity.user.id !== organizer)
+      .map((a) => ({ userId: a.identity!.user!.id!, upn: a.upn, role: toRole(a.role) }));
+    return {
+      id: raw.id,
+      subject: raw.subject ?? '',
+      startDateTime: raw.startDateTime,
+      endDateTime: raw.endDateTime,
+      joinWebUrl: raw.joinWebUrl,
+      organizerId: organizer,
+      participants,
+    };
+  }
+
+  listRecordings(organizerId: string, window: { from: Date; to: Date }): AsyncIterable<RecordingInfo> {
+    return this.listArtifacts('recordings', 'getAllRecordings', organizerId, window);
+  }
+
+  listTranscripts(organizerId: string, window: { from: Date; to: Date }): AsyncIterable<TranscriptInfo> {
+    return this.listArtifacts('transcripts', 'getAllTranscripts', organizerId, window);
+  }
+
+  private async *listArtifacts(
+    area: 'recordings' | 'transcripts',
+    fn: string,
+    organizerId: string,
+    window: { from: Date; to: Date },
+  ): AsyncIterable<RecordingInfo> {
+    const first =
+      `/users/${enc(organizerId)}/onlineMeetings/${fn}(meetingOrganizerUserId='${enc(organizerId)}',` +
+      `startDateTime=${graphDate(window.from)},endDateTime=${graphDate(window.to)})`;
+    let next: string | undefined = first;
+    while (next) {
+      const url: string = next;
+      const page: Page<RawArtifact> = await this.call(area, `list ${area} of ${organizerId}`, (c) => c.api(url).get());
+      for (const a of page.value) {
+        yield {
+          id: a.id,
+          meetingId: a.meetingId,
+          organizerId: a.meetingOrganizer?.user?.id ?? organizerId,
+          createdDateTime: a.createdDateTime,
+          endDateTime: a.endDateTime,
+          contentCorrelationId: a.contentCorrelationId,
+        };
+      }
+      next = page['@odata.nextLink'];
+    }
+  }
+
+  async downloadRecording(recording: RecordingInfo, offset: number): Promise<ContentDownload> {
+    const path = `/users/${enc(recording.organizerId)}/onlineMeetings/${enc(recording.meetingId)}/recordings/${enc(recording.id)}/content`;
+    const what = `download recording ${recording.id}`;
+    const response = await this.call('recordings', what, (c) => {
+      const request = c.api(path).responseType(ResponseType.RAW);
+      if (offset > 0) request.header('Range', `bytes=${offset}-`);
+      return request.get() as Promise<Response>;
+    });
+    if (!response.ok) {
+      const text = await response.text().catch(() => '');
+      throw classifyGraphFailure(response.status, text, response.headers, 'recordings', what);
+    }
+    if (!response.body) throw new GraphError('GRAPH_REQUEST_FAILED', `${what}: no body`, { retryable: true });
+    const stream = Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>);
+    if (response.status === 206) {
+      const m = /bytes (\d+)-(\d+)\/(\d+)/.exec(response.headers.get('content-range') ?? '');
+      if (!m) throw new GraphError('GRAPH_REQUEST_FAILED', `${what}: 206 without a usable Content-Range`, { retryable: true });
+      return { stream, offset: Number(m[1]), totalSize: Number(m[3]) };
+    }
+    // 200: the whole recording (the server ignored Range); the caller starts over from byte 0
+    const length = Number(response.headers.get('content-length'));
+    if (!Number.isFinite(length)) throw new GraphError('GRAPH_REQUEST_FAILED', `${what}: no Content-Length`, { retryable: true });
+    return { stream, offset: 0, totalSize: length };
+  }
+
+  async transcriptVtt(transcript: TranscriptInfo): Promise<string> {
+    const path = `/users/${enc(transcript.organizerId)}/onlineMeetings/${enc(transcript.meetingId)}/transcripts/${enc(transcript.id)}/content`;
+    const what = `download transcript ${transcript.id}`;
+    const response = await this.call('transcripts', what, (c) =>
+      c.api(path).query({ $format: 'text/vtt' }).responseType(ResponseType.RAW).get() as Promise<Response>,
+    );
+    const text = await response.text();
+    if (!response.ok) throw classifyGraphFailure(response.status, text, response.headers, 'transcripts', what);
+    return text;
+  }
+
+  async memberGroups(userId: string, groupIds: string[]): Promise<string[]> {
+    const member: string[] = [];
+    for (let i = 0; i < groupIds.length; i += 20) {
+      const batch = groupIds.slice(i, i + 20);
+      const result = await this.call('groups', `check groups of ${userId}`, (c) =>
+        c.api(`/users/${enc(userId)}/checkMemberGroups`).post({ groupIds: batch }) as Promise<{ value: string[] }>,
+      );
+      member.push(...result.value);
+    }
+    return member;
+  }
+
+  async createSubscription(input: {
+    resource: string;
+    notificationUrl: string;
+    lifecycleNotificationUrl: string;
+    clientState: string;
+    expirationDateTime: Date;
+  }): Promise<SubscriptionInfo> {
+    const area: GraphPermissionArea = input.resource.includes('Transcripts') ? 'transcripts' : 'recordings';
+    return this.call(area, `subscribe to ${input.resource}`, (c) =>
+      c.api('/subscriptions').post({
+        changeType: 'created',
+        resource: input.resource,
+        notificationUrl: input.notificationUrl,
+        lifecycleNotificationUrl: input.lifecycleNotificationUrl,
+        clientState: input.clientState,
+        expirationDateTime: input.expirationDateTime.toISOString(),
+        includeResourceData: false,
+        latestSupportedTlsVersion: 'v1_2',
+      }),
+    );
+  }
+
+  async renewSubscription(id: string, expirationDateTime: Date): Promise<SubscriptionInfo> {
+    return this.call('subscriptions', `renew subscription ${id}`, (c) =>
+      c.api(`/subscriptions/${enc(id)}`).patch({ expirationDateTime: expirationDateTime.toISOString() }),
+    );
+  }
+
+  async reauthorizeSubscription(id: string): Promise<void> {
+    await this.call('subscriptions', `reauthorize subscription ${id}`, (c) => c.api(`/subscriptions/${enc(id)}/reauthorize`).post({}));
+  }
+
+  async deleteSubscription(id: string): Promise<void> {
+    try {
+      await this.call('subscriptions', `delete subscription ${id}`, (c) => c.api(`/subscriptions/${enc(id)}`).delete());
+    } catch (err) {
+      if (err instanceof GraphError && err.code === 'GRAPH_NOT_FOUND') return;
+      throw err;
+    }
+  }
+}
+
+function safeJson(body: unknown): unknown {
+  if (typeof body !== 'string') return body;
+  try {
+    return JSON.parse(body);
+  } catch {
+    return { message: body };
+  }
+}

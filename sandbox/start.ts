@@ -7,6 +7,7 @@ import { startEmulators, type Emulators } from './emulators.js';
 import { loadFixtureFile } from './fixture/load-fixture.js';
 import type { Fixture } from './fixture/schema.js';
 import { appEnvironment } from './app-environment.js';
+import { pendingReleases, scheduleReleases } from './demo-release.js';
 import { freePort, waitForHealthy } from './process-utils.js';
 
 /**
@@ -19,6 +20,8 @@ const usage = `usage: npm run sandbox -- [--fixture FILE] [--urls-file PATH] [--
   --urls-file PATH  once everything is ready, write {app, entra, graph, kaltura, connector, caCert} here
   --data-dir DIR    where the sandbox keeps its CA, key, database and uploaded media; default .data/sandbox
   --app-port N      the app's port; default 3978 (0 picks a free one)
+  --release-every S make the fixture's held-back recordings and transcripts available one by one, every
+                    S seconds after start (as meetings ending would); default 15, 0 keeps them held back
   --quiet           print only errors`;
 
 interface Options {
@@ -26,6 +29,7 @@ interface Options {
   urlsFile?: string;
   dataDir: string;
   appPort: number;
+  releaseEverySeconds: number;
   quiet: boolean;
 }
 
@@ -37,6 +41,7 @@ function readOptions(argv: string[]): Options {
       'urls-file': { type: 'string' },
       'data-dir': { type: 'string' },
       'app-port': { type: 'string' },
+      'release-every': { type: 'string' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -48,13 +53,22 @@ function readOptions(argv: string[]): Options {
   }
   const appPort = Number(values['app-port'] ?? 3978);
   if (!Number.isInteger(appPort) || appPort < 0 || appPort > 65535) throw new Error(`--app-port: not a port: ${values['app-port']}`);
+  const releaseEverySeconds = Number(values['release-every'] ?? 15);
+  if (!(releaseEverySeconds >= 0)) throw new Error(`--release-every: not a number of seconds: ${values['release-every']}`);
   return {
-    fixture: resolve(values.fixture ?? new URL('../../sandbox/fixtures/demo.json', import.meta.url).pathname),
+    releaseEverySeconds,
+    fixture: resolve(values.fixture ?? demoFixturePath()),
     urlsFile: values['urls-file'] ? resolve(values['urls-file']) : undefined,
     dataDir: resolve(values['data-dir'] ?? '.data/sandbox'),
     appPort,
     quiet: values.quiet,
   };
+}
+
+function demoFixturePath(): string {
+  // dist/sandbox/start.js reads the fixture from the source tree, which ships beside dist/
+  const relative = import.meta.url.endsWith('.ts') ? './fixtures/demo.json' : '../../sandbox/fixtures/demo.json';
+  return new URL(relative, import.meta.url).pathname;
 }
 
 function appEntry(): { command: string; args: string[] } {
@@ -72,7 +86,7 @@ export interface RunningSandbox {
   stop(): Promise<void>;
 }
 
-export async function startSandbox(fixture: Fixture, options: Omit<Options, 'fixture'>): Promise<RunningSandbox> {
+export async function startSandbox(fixture: Fixture, options: Pick<Options, 'urlsFile' | 'dataDir' | 'appPort' | 'quiet'>): Promise<RunningSandbox> {
   await mkdir(options.dataDir, { recursive: true });
   const emulators = await startEmulators(fixture, options.dataDir);
   const port = options.appPort === 0 ? await freePort() : options.appPort;
@@ -146,10 +160,18 @@ async function main(): Promise<void> {
   const fixture = await loadFixtureFile(options.fixture);
   const sandbox = await startSandbox(fixture, options);
   if (!options.quiet) process.stdout.write(banner(sandbox.urls, options.fixture));
+  const releases = pendingReleases(fixture);
+  const cancelReleases =
+    options.releaseEverySeconds > 0 && releases.length > 0
+      ? scheduleReleases(sandbox.emulators, releases, options.releaseEverySeconds * 1000, (line) => {
+          if (!options.quiet) process.stdout.write(`${line}\n`);
+        })
+      : () => undefined;
   let stopping = false;
   const shutdown = () => {
     if (stopping) return;
     stopping = true;
+    cancelReleases();
     sandbox.stop().then(
       () => process.exit(0),
       () => process.exit(1),

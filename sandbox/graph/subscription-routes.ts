@@ -1,20 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import type { Router } from '../emulator/router.js';
-import { hasAny, permissions, type Caller } from './graph-auth.js';
 import { mount, type GraphContext, type GraphDeps } from './graph-route.js';
-import { isLive, type Subscription, type SubscriptionTarget } from './graph-store.js';
+import { isLive, type Subscription } from './graph-store.js';
 import { GraphHttpError, graphErrors, sendGraphJson } from './graph-wire.js';
-import { notificationUrlProblem, validateEndpoint, type ValidationOutcome } from './webhook-delivery.js';
+import {
+  checkExpiration,
+  extensionError,
+  lifecycleRequired,
+  LIFECYCLE_REQUIRED_AFTER_MINUTES,
+  MINUTE,
+  parseResource,
+  requireSubscriptionPermission,
+  requireValidated,
+} from './subscription-rules.js';
+import { notificationUrlProblem } from './webhook-delivery.js';
 
 /**
  * `/subscriptions` for recordings and transcripts (reference §4.1–§4.2): create with the validation
  * handshake, get, list, renew (PATCH), delete, reauthorize. Lifetime at most 4,320 minutes; beyond one
  * hour a lifecycleNotificationUrl is required.
  */
-
-const MAX_MINUTES = 4_320;
-const LIFECYCLE_REQUIRED_AFTER_MINUTES = 60;
-const MINUTE = 60_000;
 
 export function mountSubscriptionRoutes(router: Router, deps: GraphDeps): void {
   mount(router, deps, 'POST', '/subscriptions', async (ctx) => {
@@ -152,34 +157,6 @@ export function subscriptionJson(s: Subscription): Record<string, unknown> {
   };
 }
 
-/**
- * The resources of reference §4.1: tenant-wide, per organizer, per meeting. Leading `/` and the
- * `('{id}')` key form are accepted.
- */
-export function parseResource(resource: string): SubscriptionTarget | undefined {
-  const r = resource.trim().replace(/^\//, '');
-  const key = `(?:\\('([^']+)'\\)|/([^/]+))`;
-  let m = /^communications\/onlineMeetings\/getAll(Recordings|Transcripts)$/i.exec(r);
-  if (m) return { kind: kindOf(m[1]!), scope: 'tenant' };
-  m = new RegExp(`^users${key}/onlineMeetings/getAll(Recordings|Transcripts)$`, 'i').exec(r);
-  if (m) return { kind: kindOf(m[3]!), scope: 'organizer', userId: m[1] ?? m[2]! };
-  m = new RegExp(`^communications/onlineMeetings${key}/(recordings|transcripts)$`, 'i').exec(r);
-  if (m) return { kind: kindOf(m[3]!), scope: 'meeting', meetingId: m[1] ?? decodeSafe(m[2]!) };
-  return undefined;
-}
-
-function kindOf(word: string): 'recording' | 'transcript' {
-  return /^recordings$/i.test(word) ? 'recording' : 'transcript';
-}
-
-function decodeSafe(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
 function ownSubscription(ctx: GraphContext): Subscription {
   const id = ctx.req.params.id!;
   const sub = ctx.store.subscriptions.get(id);
@@ -204,76 +181,4 @@ async function readBody(ctx: GraphContext): Promise<Record<string, unknown>> {
 function stringField(body: Record<string, unknown>, name: string): string | undefined {
   const v = body[name];
   return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-/** Teams-backed subscriptions wrap their errors like this (observed on a Teams 3-day resource). */
-function extensionError(operation: string, status: 'BadRequest' | 'Forbidden', reason: string): GraphHttpError {
-  return new GraphHttpError(status === 'Forbidden' ? 403 : 400, 'ExtensionError', `Operation: ${operation}; Exception: [Status Code: ${status}; Reason: ${reason}]`, {
-    reason,
-  });
-}
-
-function requireSubscriptionPermission(caller: Caller, target: SubscriptionTarget, operation: string): void {
-  const needed = target.kind === 'recording' ? permissions.readRecording : permissions.readTranscript;
-  if (!hasAny(caller, needed)) {
-    const err = extensionError(operation, 'Forbidden', 'The request is not authorized for this user or application.');
-    throw new GraphHttpError(err.status, err.code, err.message, { reason: `token roles lack ${needed.join(', ')}` });
-  }
-}
-
-function checkExpiration(text: string | undefined, operation: string): number {
-  if (!text) throw graphErrors.badRequest('expirationDateTime is required.', 'InvalidRequest');
-  const at = Date.parse(text);
-  if (Number.isNaN(at)) throw graphErrors.badRequest(`The expirationDateTime '${text}' is not a valid DateTimeOffset.`, 'InvalidRequest');
-  const now = Date.now();
-  if (at <= now) {
-    throw extensionError(operation, 'BadRequest', `Expiration time '${text}' is in the past.`);
-  }
-  if (at - now > MAX_MINUTES * MINUTE) {
-    throw extensionError(
-      operation,
-      'BadRequest',
-      `Expiration time '${new Date(at).toISOString()}' ('${timeSpan(now - at)}' from now) is beyond allowed max '3.00:00:00'.`,
-    );
-  }
-  return at;
-}
-
-/** .NET TimeSpan text, as Graph prints it: [-]d.hh:mm:ss.fffffff */
-function timeSpan(ms: number): string {
-  const sign = ms < 0 ? '-' : '';
-  let rest = Math.abs(ms);
-  const days = Math.floor(rest / 86_400_000);
-  rest -= days * 86_400_000;
-  const h = Math.floor(rest / 3_600_000);
-  rest -= h * 3_600_000;
-  const m = Math.floor(rest / 60_000);
-  rest -= m * 60_000;
-  const s = Math.floor(rest / 1000);
-  const frac = String(Math.round(rest - s * 1000)).padStart(3, '0') + '0000';
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  return `${sign}${days}.${pad(h)}:${pad(m)}:${pad(s)}.${frac}`;
-}
-
-function lifecycleRequired(): GraphHttpError {
-  // The message is the documented one; the error code is unconfirmed.
-  return graphErrors.badRequest(
-    'lifecycleNotificationUrl is required for subscription creation on this resource when the expirationDateTime value exceeds 1 hour',
-    'ValidationError',
-  );
-}
-
-async function requireValidated(ctx: GraphContext, url: string, subscriptionId: string): Promise<void> {
-  const outcome: ValidationOutcome = await validateEndpoint(ctx.store, url, subscriptionId);
-  if (outcome.ok) return;
-  // Bodies observed from real Graph for each failure (nodejs-webhooks-sample #350, java-spring #82, splunk #26).
-  if (outcome.why === 'timeout') throw new GraphHttpError(400, 'InvalidRequest', 'Subscription validation request timed out.', { reason: url });
-  if (outcome.why === 'mismatch') {
-    throw new GraphHttpError(400, 'ValidationError', 'Subscription validation request failed. Response must exactly match validationToken query parameter.');
-  }
-  throw new GraphHttpError(
-    400,
-    'ValidationError',
-    'Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request.',
-  );
 }

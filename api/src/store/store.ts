@@ -48,8 +48,20 @@ import type {
   EpochMs,
 } from './model.js';
 import type { JsonObject, JsonValue } from './json.js';
+import type { Clock } from '../clock.js';
+import type { SecretBox } from '../security/secret-box.js';
 
 export type StoreKind = 'sqlite' | 'mongodb';
+
+/** Where the data lives: a SQLite file (the default, under the data directory) or a MongoDB database. */
+export type StoreOptions = { kind: 'sqlite'; file: string } | { kind: 'mongodb'; uri: string; dbName?: string };
+
+/** What every adapter is built with. */
+export interface StoreDeps {
+  clock: Clock;
+  /** seals and opens the secrets the store keeps */
+  secretBox: SecretBox;
+}
 
 export interface StoreInfo {
   kind: StoreKind;

@@ -1,0 +1,5 @@
+import { initial } from './0001-initial.js';
+import type { Migration } from './migration.js';
+
+/** In order; the last one's version is the schema version this build expects. */
+export const MIGRATIONS: readonly Migration[] = [initial];

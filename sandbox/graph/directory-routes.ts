@@ -104,7 +104,7 @@ async function readJson(ctx: GraphContext): Promise<unknown> {
   try {
     return await ctx.req.json();
   } catch {
-    throw graphErrors.badRequest('Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.');
+    throw graphErrors.unreadableJson();
   }
 }
 

@@ -54,7 +54,8 @@ function teamworkUser(userId: string, tenantId: string): Record<string, unknown>
 
 export function contentUrl(base: string, a: Artifact): string {
   const segment = a.kind === 'recording' ? 'recordings' : 'transcripts';
-  return `${base}/users/${a.meeting.organizerId}/onlineMeetings/${encodeURIComponent(a.meeting.id)}/${segment}/${encodeURIComponent(a.item.id)}/content`;
+  const meeting = encodeURIComponent(a.meeting.id);
+  return `${base}/users/${a.meeting.organizerId}/onlineMeetings/${meeting}/${segment}/${encodeURIComponent(a.item.id)}/content`;
 }
 
 /** callRecording / callTranscript. The content URL is a real absolute URL here (getAll* style). */

@@ -117,5 +117,11 @@ export const graphErrors = {
   /** Teams artifacts and meetings; the exact text of these 404s is unconfirmed */
   notFound: (message: string) => new GraphHttpError(404, 'NotFound', message),
   badRequest: (message: string, code = 'BadRequest') => new GraphHttpError(400, code, message),
+  unreadableJson: () =>
+    new GraphHttpError(
+      400,
+      'BadRequest',
+      'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
+    ),
   segmentNotFound: (segment: string) => new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segment}'.`),
 };

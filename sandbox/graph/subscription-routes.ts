@@ -27,7 +27,8 @@ export function mountSubscriptionRoutes(router: Router, deps: GraphDeps): void {
     const resource = stringField(body, 'resource') ?? '';
     const target = parseResource(resource);
     if (!target) {
-      throw extensionError('Create', 'BadRequest', `The resource '${resource}' is not supported by the sandbox Graph emulator; it serves recording and transcript resources only.`);
+      const why = `The resource '${resource}' is not supported by the sandbox Graph emulator; it serves recording and transcript resources only.`;
+      throw extensionError('Create', 'BadRequest', why);
     }
     const changeType = stringField(body, 'changeType') ?? '';
     if (!changeType || changeType.split(',').some((c) => c.trim() !== 'created')) {
@@ -97,7 +98,10 @@ export function mountSubscriptionRoutes(router: Router, deps: GraphDeps): void {
     const expirationText = stringField(body, 'expirationDateTime');
     const notificationUrl = stringField(body, 'notificationUrl');
     if (expirationText === undefined && notificationUrl === undefined) {
-      throw graphErrors.badRequest("Subscription must contain either the 'expirationDateTime' or 'notificationUrl' property and its value.", 'InvalidRequest');
+      throw graphErrors.badRequest(
+        "Subscription must contain either the 'expirationDateTime' or 'notificationUrl' property and its value.",
+        'InvalidRequest',
+      );
     }
     requireSubscriptionPermission(ctx.caller, sub.target, 'Update');
     let expiration = Date.parse(sub.expirationDateTime);
@@ -172,7 +176,7 @@ async function readBody(ctx: GraphContext): Promise<Record<string, unknown>> {
   try {
     body = await ctx.req.json();
   } catch {
-    throw graphErrors.badRequest('Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.');
+    throw graphErrors.unreadableJson();
   }
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw graphErrors.badRequest('The request body must be a JSON object.');
   return body as Record<string, unknown>;

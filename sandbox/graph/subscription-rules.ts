@@ -43,9 +43,8 @@ function decodeSafe(s: string): string {
 
 /** Teams-backed subscriptions wrap their errors like this (observed on a Teams 3-day resource). */
 export function extensionError(operation: string, status: 'BadRequest' | 'Forbidden', reason: string): GraphHttpError {
-  return new GraphHttpError(status === 'Forbidden' ? 403 : 400, 'ExtensionError', `Operation: ${operation}; Exception: [Status Code: ${status}; Reason: ${reason}]`, {
-    reason,
-  });
+  const message = `Operation: ${operation}; Exception: [Status Code: ${status}; Reason: ${reason}]`;
+  return new GraphHttpError(status === 'Forbidden' ? 403 : 400, 'ExtensionError', message, { reason });
 }
 
 export function requireSubscriptionPermission(caller: Caller, target: SubscriptionTarget, operation: string): void {
@@ -104,7 +103,11 @@ export async function requireValidated(ctx: GraphContext, url: string, subscript
   // Bodies observed from real Graph for each failure (nodejs-webhooks-sample #350, java-spring #82, splunk #26).
   if (outcome.why === 'timeout') throw new GraphHttpError(400, 'InvalidRequest', 'Subscription validation request timed out.', { reason: url });
   if (outcome.why === 'mismatch') {
-    throw new GraphHttpError(400, 'ValidationError', 'Subscription validation request failed. Response must exactly match validationToken query parameter.');
+    throw new GraphHttpError(
+      400,
+      'ValidationError',
+      'Subscription validation request failed. Response must exactly match validationToken query parameter.',
+    );
   }
   throw new GraphHttpError(
     400,

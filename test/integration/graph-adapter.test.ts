@@ -9,8 +9,8 @@ import type { Fixture } from '../../sandbox/fixture/schema.js';
 import { startTestEmulators, type TestEmulators } from '../support/emulators.js';
 
 const MEGAN = '00000000-0000-4000-8000-000000000001';
-const QBR = 'MSo4ZjNlMWMyYS1kZW1vLW1lZXRpbmctMDAx';
-const QBR_RECORDING = 'VjIjIzE0ZGVtby1yZWNvcmRpbmctMDAx';
+const QBR = 'MSowMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwMDEqMCoqMTk6bWVldGluZ19OalE0WmpFMFpUSXRZak5rTWkwMFl6VTRMVGc1WlRRdE5qUmtaR1E1TmpGbE1XVTBAdGhyZWFkLnYy';
+const QBR_RECORDING = 'VjIjIzEwMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwMDE3ZjNlMWMyYS01YjRkLTRlNmYtOGE5Yi0wYzFkMmUzZjRhNWIwNDAwMDAwMDgyMDBFMDAwNzRDNUI3MTAxQTgyRTAwODAwIyM3YTM2NDRjYi1mMDA3LTRjMDAtOWJiMy1jMTUzYzE4ODY4NGY=';
 const window = { from: new Date('2026-11-01T00:00:00Z'), to: new Date('2026-12-01T00:00:00Z') };
 
 /** The app's Graph adapter (msal-node + the Graph SDK) against the Entra and Graph emulators. */

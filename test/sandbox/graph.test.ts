@@ -36,12 +36,12 @@ const LEE = '00000000-0000-4000-8000-000000000003';
 const NESTOR = '00000000-0000-4000-8000-000000000004';
 const SALES = '00000000-0000-4000-8000-000000000101';
 const ALL_STAFF = '00000000-0000-4000-8000-000000000102';
-const QBR = 'MSo4ZjNlMWMyYS1kZW1vLW1lZXRpbmctMDAx';
-const SKO = 'MSo4ZjNlMWMyYS1kZW1vLW1lZXRpbmctMDAy';
-const QBR_RECORDING = 'VjIjIzE0ZGVtby1yZWNvcmRpbmctMDAx';
-const SKO_RECORDING = 'VjIjIzE0ZGVtby1yZWNvcmRpbmctMDAy';
-const QBR_TRANSCRIPT = 'MSMjMTRkZW1vLXRyYW5zY3JpcHQtMDAx';
-const SKO_TRANSCRIPT = 'MSMjMTRkZW1vLXRyYW5zY3JpcHQtMDAy';
+const QBR = 'MSowMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwMDEqMCoqMTk6bWVldGluZ19OalE0WmpFMFpUSXRZak5rTWkwMFl6VTRMVGc1WlRRdE5qUmtaR1E1TmpGbE1XVTBAdGhyZWFkLnYy';
+const SKO = 'MSowMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwMDIqMCoqMTk6bWVldGluZ19ZVEUzWWpNMFlqQXRaamhsTkMwME1HUmhMV0prWVdJdFpEZ3pNMkU0WkdZNVpqRTVAdGhyZWFkLnYy';
+const QBR_RECORDING = 'VjIjIzEwMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwMDE3ZjNlMWMyYS01YjRkLTRlNmYtOGE5Yi0wYzFkMmUzZjRhNWIwNDAwMDAwMDgyMDBFMDAwNzRDNUI3MTAxQTgyRTAwODAwIyM3YTM2NDRjYi1mMDA3LTRjMDAtOWJiMy1jMTUzYzE4ODY4NGY=';
+const SKO_RECORDING = 'VjIjIzEwMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwMDI3ZjNlMWMyYS01YjRkLTRlNmYtOGE5Yi0wYzFkMmUzZjRhNWIwNDAwMDAwMDgyMDBFMDAwNzRDNUI3MTAxQTgyRTAwODAxIyMxZjBkNmUwYS01M2M4LTRhNjMtOWU0Ny0yYTBmM2Q3ZTljMTE=';
+const QBR_TRANSCRIPT = 'MSMjMCMjNzU3ODc2ZDYtOTcwMi00MDhkLWFkNDItOTE2ZDNmZjkwZGY4';
+const SKO_TRANSCRIPT = 'MSMjMCMjNGIxZTljMmQtNmE3Zi00ZTMwLThkMTUtOWMzYjJhMWYwZTY0';
 const NO_POLICY_APP = 'aaaaaaaa-1111-4000-8000-00000000abcd';
 const ALL_ROLES = [
   'OnlineMeetingRecording.Read.All',
@@ -333,7 +333,8 @@ describe('Graph emulator', () => {
     it('pages getAllRecordings in a time window through @odata.nextLink', async () => {
       const first = await graph
         .api(
-          `/users/${MEGAN}/onlineMeetings/getAllRecordings(meetingOrganizerUserId='${MEGAN}', startDateTime=2026-11-01T00:00:00Z, endDateTime=2026-11-30T00:00:00Z)`,
+          `/users/${MEGAN}/onlineMeetings/getAllRecordings(meetingOrganizerUserId='${MEGAN}', ` +
+            'startDateTime=2026-11-01T00:00:00Z, endDateTime=2026-11-30T00:00:00Z)',
         )
         .get();
       assert.equal(first.value.length, 2, 'the default page size is small');
@@ -351,7 +352,7 @@ describe('Graph emulator', () => {
       assert.ok(seen.every((r) => r.meetingId === QBR && r.meetingOrganizer.user.id === MEGAN));
       assert.equal(
         seen[0]!.recordingContentUrl,
-        `${env.graph.url}/v1.0/users/${MEGAN}/onlineMeetings/${QBR}/recordings/${QBR_RECORDING}/content`,
+        `${env.graph.url}/v1.0/users/${MEGAN}/onlineMeetings/${encodeURIComponent(QBR)}/recordings/${encodeURIComponent(QBR_RECORDING)}/content`,
       );
       const pages = env.graph.requests.filter((r) => r.path.includes('getAllRecordings'));
       assert.equal(pages.length, 3);
@@ -401,11 +402,8 @@ describe('Graph emulator', () => {
       assert.equal(Number(tail.headers.get('content-length')), rec.size - split);
       assert.equal((await sha256Of(tail.body, hash)).digest('hex'), expected);
 
-      const state = await env.control<{ contentFetches: Array<{ id: string; range: string | null; status: number; bytesSent: number; complete: boolean }> }>(
-        env.graph,
-        'GET',
-        '/__control/state',
-      );
+      type Fetch = { id: string; range: string | null; status: number; bytesSent: number; complete: boolean };
+      const state = await env.control<{ contentFetches: Fetch[] }>(env.graph, 'GET', '/__control/state');
       assert.deepEqual(
         state.contentFetches.map((f) => [f.id, f.range, f.status, f.bytesSent, f.complete]),
         [

@@ -1,0 +1,112 @@
+import type { Collection, Filter } from 'mongodb';
+import { ContentionError } from '../errors.js';
+import type { Job } from '../model.js';
+import { fromJobDoc, revisionId, toJobDoc, type JobDoc, type JobRevisionDoc } from './job-documents.js';
+import { isDuplicateKey } from './mongo-errors.js';
+
+/**
+ * Atomic job changes on any MongoDB-protocol server, without transactions.
+ *
+ * Why not `findOneAndUpdate` with a conditional filter: on FerretDB 1.x (our test server, and a
+ * supported production target) updates are read-modify-write inside the server, so two conditional
+ * updates of the same document can both succeed — four processes claiming 300 jobs claimed 959 times.
+ * What every server does atomically is reject a duplicate `_id`.
+ *
+ * So each change of a job from revision r is committed by inserting revision r+1 into
+ * `job_revisions` under the unique id `<job>.<incarnation>.<r+1>`; exactly one writer can win it. The
+ * winner then writes the new state to `jobs`, which is a cache of the newest committed revision used
+ * for queries. A writer that loses re-reads and decides again. If a winner dies between the two
+ * writes, the next writer to touch the job finds the newer revision and copies it into the cache
+ * ("healing") before deciding.
+ */
+export interface JobLedger {
+  /** the newest committed state of a job, healing the cache if it is behind */
+  read(id: string): Promise<{ job: Job; inc: string } | null>;
+  /**
+   * Reads (or starts from `hint`, a document this process just read), calls `decide` with the job
+   * and the time, and commits its result. `decide` returns null for "nothing to do" and may throw
+   * (LeaseLostError…), which aborts. Retries on conflict; returns the committed job or null.
+   */
+  change<T extends Job>(id: string, decide: (job: Job | null, now: number) => T | null, hint?: JobDoc): Promise<T | null>;
+  /** one attempt only: null if the job changed since `doc` or `decide` declined */
+  tryChange<T extends Job>(doc: JobDoc, decide: (job: Job, now: number) => T | null): Promise<T | null>;
+}
+
+const MAX_TRIES = 16;
+
+export function createJobLedger(
+  jobs: Collection<JobDoc>,
+  revisions: Collection<JobRevisionDoc>,
+  now: () => number,
+  /** FerretDB only pushes a bare `{_id}` filter down to an index; anything more scans the collection */
+  bareIdFilters: boolean,
+): JobLedger {
+  const cacheFilter = (job: Job): Filter<JobDoc> =>
+    // On MongoDB the rev condition keeps a slow writer from putting an older revision back.
+    bareIdFilters ? { _id: job.id } : { _id: job.id, rev: { $lt: job.rev } };
+
+  const writeCache = async (doc: JobDoc) => {
+    await jobs.replaceOne(cacheFilter(fromJobDoc(doc)), doc);
+  };
+
+  /** Commits `next` (revision current+1). False if another writer already committed that revision. */
+  const commit = async (next: Job, inc: string): Promise<boolean> => {
+    const doc = toJobDoc(next, inc);
+    try {
+      await revisions.insertOne({ _id: revisionId(next.id, inc, next.rev), jobId: next.id, rev: next.rev, at: now(), job: doc });
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+    await writeCache(doc);
+    return true;
+  };
+
+  /** The newest doc after `stale`, from the cache if it has moved on, otherwise from the revisions. */
+  const refresh = async (id: string, stale: JobDoc | null): Promise<JobDoc | null> => {
+    const cached = await jobs.findOne({ _id: id });
+    if (!cached || !stale || cached.inc !== stale.inc || cached.rev > stale.rev) return cached ? await heal(cached) : null;
+    return heal(stale);
+  };
+
+  const heal = async (doc: JobDoc): Promise<JobDoc> => {
+    let latest: JobDoc = doc;
+    for (;;) {
+      const newer = await revisions.findOne({ _id: revisionId(doc._id, doc.inc, latest.rev + 1) });
+      if (!newer) break;
+      latest = newer.job;
+    }
+    if (latest !== doc) await writeCache(latest);
+    return latest;
+  };
+
+  return {
+    async read(id) {
+      const cached = await jobs.findOne({ _id: id });
+      if (!cached) return null;
+      const latest = await heal(cached);
+      return { job: fromJobDoc(latest), inc: latest.inc };
+    },
+
+    async change(id, decide, hint) {
+      let doc: JobDoc | null = hint ?? (await jobs.findOne({ _id: id }));
+      for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
+        const next = decide(doc ? fromJobDoc(doc) : null, now());
+        if (next === null) return null;
+        if (doc && (await commit(next, doc.inc))) return next;
+        doc = await refresh(id, doc);
+      }
+      throw new ContentionError(`job ${id} kept changing; gave up after ${MAX_TRIES} tries`);
+    },
+
+    async tryChange(doc, decide) {
+      const next = decide(fromJobDoc(doc), now());
+      if (next === null) return null;
+      if (await commit(next, doc.inc)) return next;
+      // Lost the race: usually another claimer, occasionally a writer that died mid-way. Healing
+      // here keeps a job whose cache says "queued" from being skipped forever.
+      await refresh(doc._id, doc);
+      return null;
+    },
+  };
+}

@@ -11,14 +11,18 @@ const STATUS_NAMES: Record<number, string> = {
   7: 'NO_CONTENT',
 };
 
-/** `GET /__control/`: a page a person can keep open while the sandbox runs; it reloads itself. */
-export function inspectionPage(state: PartnerState): string {
+/**
+ * `GET /__control/`: a page a person can keep open while the sandbox runs; it reloads itself.
+ * `?entry=<id>` (the sandbox's entry link) highlights that entry and shows its captions.
+ */
+export function inspectionPage(state: PartnerState, focusEntryId?: string): string {
   for (const e of state.entries.values()) refreshEntry(e);
   const entries = [...state.entries.values()].sort((a, b) => b.createdAt - a.createdAt);
+  const focus = focusEntryId ? state.entries.get(focusEntryId) : undefined;
   const rows = entries
     .map((e) => {
       const captions = [...state.captions.values()].filter((c) => c.entryId === e.id && c.status !== CaptionAssetStatus.DELETED);
-      return `<tr>
+      return `<tr${e === focus ? ' class="focus"' : ''}>
   <td><code>${esc(e.id)}</code></td>
   <td>${esc(STATUS_NAMES[e.status] ?? String(e.status))}</td>
   <td>${esc(e.userId)}</td>
@@ -49,11 +53,14 @@ export function inspectionPage(state: PartnerState): string {
   td.num { text-align: right; }
   code { font-size: 12px; word-break: break-all; }
   .muted { color: #777; }
+  tr.focus td { background: #fff6cc; }
+  pre { background: #f7f7f7; padding: .5rem; white-space: pre-wrap; }
 </style>
 </head>
 <body>
 <h1>Kaltura emulator — partner ${state.partnerId}</h1>
 <p class="muted">${entries.length} entries · ${uploading} uploads in progress · ${state.users.size} users and groups · ${state.categories.size} categories · refreshes every 3 s · JSON at <a href="/__control/state">/__control/state</a></p>
+${focus ? focusSection(state, focus.id) : focusEntryId ? `<p>No entry <code>${esc(focusEntryId)}</code>.</p>` : ''}
 <table>
 <thead><tr><th>entry</th><th>status</th><th>owner</th><th>name</th><th>categories</th><th>entitled users</th><th>captions</th><th>bytes</th><th>sha256</th><th>referenceId</th></tr></thead>
 <tbody>
@@ -62,6 +69,15 @@ ${rows || '<tr><td colspan="10" class="muted">no entries yet</td></tr>'}
 </table>
 </body>
 </html>`;
+}
+
+function focusSection(state: PartnerState, entryId: string): string {
+  const e = state.entries.get(entryId);
+  if (!e) return '';
+  const captions = [...state.captions.values()].filter((c) => c.entryId === e.id && c.status !== CaptionAssetStatus.DELETED);
+  return `<h2>${esc(e.name)} <small class="muted"><code>${esc(e.id)}</code></small></h2>
+<p>${esc(e.description ?? '')}</p>
+${captions.map((c) => `<h3>Caption: ${esc(c.label ?? '')} (${esc(c.language ?? '')})</h3><pre>${esc(c.text ?? '')}</pre>`).join('\n')}`;
 }
 
 function esc(s: string): string {

@@ -31,14 +31,15 @@ import { defaultSettings, Storage, type EmulatorSettings } from './storage.js';
  * entry is read; a token still uploading puts the entry in IMPORT (0) until its final chunk.
  *
  * Control routes beyond the common ones: `GET /__control/` (an HTML page listing entries),
- * `POST /__control/settings` {readyDelayMs?, finalChunkWaitMs?}, and
+ * `POST /__control/settings` {readyDelayMs?, finalChunkWaitMs?} (until the next fixture load or reset), and
  * `GET /__control/entries/{id}/content` (the stored bytes).
  */
 export function createKalturaEmulator(deps: { dataDir: string } & Partial<EmulatorSettings>): EmulatorBehaviour {
-  const settings: EmulatorSettings = {
+  const initialSettings: EmulatorSettings = {
     readyDelayMs: deps.readyDelayMs ?? defaultSettings.readyDelayMs,
     finalChunkWaitMs: deps.finalChunkWaitMs ?? defaultSettings.finalChunkWaitMs,
   };
+  const settings: EmulatorSettings = { ...initialSettings };
   const storage = new Storage(deps.dataDir, settings);
   let state: PartnerState | undefined;
   const current = (): PartnerState => {
@@ -55,12 +56,12 @@ export function createKalturaEmulator(deps: { dataDir: string } & Partial<Emulat
   };
   const dispatcher = new Dispatcher(table, current, storage);
 
-  const handleApi = async (req: EmulatorRequest, res: ServerResponse): Promise<void> => {
+  const handleApi = async (req: EmulatorRequest, res: ServerResponse, multirequest = false): Promise<void> => {
     const baseUrl = `http://${req.headers.host ?? '127.0.0.1'}`;
     const rest = (req.params.rest ?? '').split('/').filter((s) => s !== '');
     const api = await readApiRequest(req, storage.tmpDir, rest);
     try {
-      const service = req.params.service ?? optString(api.params, 'service');
+      const service = multirequest ? 'multirequest' : (req.params.service ?? optString(api.params, 'service'));
       const action = req.params.action ?? optString(api.params, 'action');
       if (service?.toLowerCase() === 'multirequest') {
         sendKaltura(res, await dispatcher.multi(api.params, api.files, baseUrl));
@@ -77,28 +78,32 @@ export function createKalturaEmulator(deps: { dataDir: string } & Partial<Emulat
       }
       // KalturaBaseService::initService adds these on SERVICE_FORBIDDEN
       const headers: Record<string, string> =
-        error?.code === 'SERVICE_FORBIDDEN' ? { 'X-Kaltura': `error-${error.code}`, 'X-Kaltura-App': `exiting on error ${error.code} - ${error.message}` } : {};
+        error?.code === 'SERVICE_FORBIDDEN'
+          ? { 'X-Kaltura': `error-${error.code}`, 'X-Kaltura-App': `exiting on error ${error.code} - ${error.message}`.replace(/[^\x20-\x7e]/g, '?') }
+          : {};
       sendKaltura(res, result, headers);
     } finally {
       await api.discard();
     }
   };
 
+  const single = (req: EmulatorRequest, res: ServerResponse): Promise<void> => handleApi(req, res);
+  const multi = (req: EmulatorRequest, res: ServerResponse): Promise<void> => handleApi(req, res, true);
   const routes = new Router(true);
   for (const prefix of ['/api_v3/service', '/api_v3/index.php/service']) {
     routes
-      .post(`${prefix}/multirequest`, handleApi)
-      .get(`${prefix}/multirequest`, handleApi)
-      .post(`${prefix}/:service/action/:action`, handleApi)
-      .get(`${prefix}/:service/action/:action`, handleApi)
-      .post(`${prefix}/:service/action/:action/*rest`, handleApi)
-      .get(`${prefix}/:service/action/:action/*rest`, handleApi);
+      .post(`${prefix}/multirequest`, multi)
+      .get(`${prefix}/multirequest`, multi)
+      .post(`${prefix}/:service/action/:action`, single)
+      .get(`${prefix}/:service/action/:action`, single)
+      .post(`${prefix}/:service/action/:action/*rest`, single)
+      .get(`${prefix}/:service/action/:action/*rest`, single);
   }
   routes
-    .post('/api_v3', handleApi)
-    .get('/api_v3', handleApi)
-    .post('/api_v3/index.php', handleApi)
-    .get('/api_v3/index.php', handleApi)
+    .post('/api_v3', single)
+    .get('/api_v3', single)
+    .post('/api_v3/index.php', single)
+    .get('/api_v3/index.php', single)
     // downloadUrl / dataUrl of a READY entry
     .get('/p/:pid/sp/:sp/playManifest/entryId/:entryId/*rest', (req, res) => {
       const e = findLiveEntry(current(), req.params.entryId ?? '');
@@ -114,8 +119,8 @@ export function createKalturaEmulator(deps: { dataDir: string } & Partial<Emulat
     });
 
   const controlRoutes = new Router()
-    .get('/__control/', (_req, res) => {
-      sendText(res, 200, inspectionPage(current()), 'text/html; charset=utf-8');
+    .get('/__control/', (req, res) => {
+      sendText(res, 200, inspectionPage(current(), req.query.get('entry') ?? undefined), 'text/html; charset=utf-8');
     })
     .post('/__control/settings', async (req, res) => {
       const body = SettingsBody.parse(await req.json());
@@ -137,6 +142,8 @@ export function createKalturaEmulator(deps: { dataDir: string } & Partial<Emulat
     routes,
     controlRoutes,
     async load(fixture: Fixture) {
+      // a fixture load or reset returns everything to its initial state, settings included
+      Object.assign(settings, initialSettings);
       await storage.reset();
       state = createPartnerState(fixture.kaltura);
     },

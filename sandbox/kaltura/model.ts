@@ -315,33 +315,34 @@ export function implicitUser(state: PartnerState, id: string): UserRec {
 export function ensureCategoryPath(state: PartnerState, fullName: string, moderation = false): CategoryRec {
   const names = fullName.split('>');
   let parent: CategoryRec | undefined;
-  let path = '';
-  names.forEach((name, i) => {
-    path = i === 0 ? name : `${path}>${name}`;
+  for (let depth = 0; depth < names.length; depth++) {
+    const name = names[depth] as string;
+    const path = names.slice(0, depth + 1).join('>');
+    const isLeaf = depth === names.length - 1;
     const existing = [...state.categories.values()].find((c) => c.fullName === path);
-    const isLeaf = i === names.length - 1;
     if (existing) {
       if (isLeaf && moderation) existing.moderation = true;
       parent = existing;
-      return;
+      continue;
     }
     const now = nowSeconds();
     const id = state.nextCategoryId++;
     const rec: CategoryRec = {
       id,
       parentId: parent?.id ?? 0,
-      depth: i,
+      depth,
       name,
       fullName: path,
       fullIds: parent ? `${parent.fullIds}>${id}` : String(id),
-      moderation: isLeaf ? moderation : false,
+      moderation: isLeaf && moderation,
       createdAt: now,
       updatedAt: now,
     };
     state.categories.set(id, rec);
     parent = rec;
-  });
-  return parent as unknown as CategoryRec;
+  }
+  if (!parent) throw new Error(`empty category name "${fullName}"`);
+  return parent;
 }
 
 export function findUser(state: PartnerState, id: string): UserRec | undefined {

@@ -95,12 +95,19 @@ async function readMultipart(req: EmulatorRequest, tmpDir: string, params: Param
         done(null, chunk);
       },
     });
-    writes.push(pipeline(stream, tap, createWriteStream(file.path)));
+    const write = pipeline(stream, tap, createWriteStream(file.path));
+    // awaited below; this only keeps an early failure from counting as unhandled meanwhile
+    write.catch(() => undefined);
+    writes.push(write);
   });
   await new Promise<void>((resolve, reject) => {
     bb.on('close', () => resolve());
     bb.on('error', reject);
     req.raw.on('error', reject);
+    // a client that disconnects mid-upload leaves busboy waiting forever otherwise
+    req.raw.on('close', () => {
+      if (!req.raw.complete) reject(new Error('request aborted'));
+    });
     req.raw.pipe(bb);
   });
   await Promise.all(writes);

@@ -39,12 +39,15 @@ export function page<T>(items: T[], pager: Params | undefined): T[] {
   return items.slice((index - 1) * size, index * size);
 }
 
-/** orderBy "+field" / "-field" over the record's own properties. */
+/**
+ * orderBy "+field" / "-field" over the record's own properties. Ties (same second) keep creation
+ * order, newest first when descending, like the auto-increment ids behind them.
+ */
 export function order<T>(items: T[], orderBy: string | undefined, fallback: string): T[] {
   const spec = (orderBy || fallback).split(',')[0]?.trim() ?? fallback;
   const desc = spec.startsWith('-');
   const field = spec.replace(/^[+-]/, '');
-  return [...items].sort((a, b) => {
+  return (desc ? [...items].reverse() : [...items]).sort((a, b) => {
     const av = (a as Record<string, unknown>)[field];
     const bv = (b as Record<string, unknown>)[field];
     if (av === bv) return 0;

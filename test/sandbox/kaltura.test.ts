@@ -241,7 +241,7 @@ describe('Kaltura emulator, driven by kaltura-client', function () {
       assert.ok(uploads.length >= 5 && uploads.every((r) => r.status === 200), 'the multipart requests were answered');
     });
 
-    it('assembles out-of-order chunks and a final chunk that waits for a late one', async function () {
+    it('assembles out-of-order and overlapping chunks, and a final chunk that waits for a late one', async function () {
       const expected = await contentSha256(seed, size);
       const client = admin();
       const a = 200_000;
@@ -255,13 +255,44 @@ describe('Kaltura emulator, driven by kaltura-client', function () {
       // the final part is sent before the second arrives; the server waits for it
       const finalPart = kaltura.services.uploadToken.upload(id, bytes.subarray(a + b + 100_000), true, true, a + b + 100_000).execute(client);
       await new Promise((r) => setTimeout(r, 200));
-      const middle = await kaltura.services.uploadToken.upload(id, bytes.subarray(a, a + b), true, false, a).execute(client);
+      // the second part is resent overlapping bytes Kaltura already has: written at its offset
+      const middle = await kaltura.services.uploadToken.upload(id, bytes.subarray(a - 1000, a + b), true, false, a - 1000).execute(client);
       assert.ok(middle.uploadedFileSize! >= a + b + 100_000);
       const done = await finalPart;
       assert.equal(String(done.status), '2');
       assert.equal(done.uploadedFileSize, size);
       const t = (await state()).uploadTokens.find((x) => x.id === id);
-      assert.equal(t?.sha256, expected, 'hash recomputed from the assembled file');
+      assert.equal(t?.sha256, expected, 'an overwrite breaks the running hash, so it is recomputed from the file');
+
+      const listed = await kaltura.services.uploadToken
+        .listAction(new kaltura.objects.UploadTokenFilter({ idIn: `${id},0_nosuch`, statusEqual: kaltura.enums.UploadTokenStatus.FULL_UPLOAD }))
+        .execute(client);
+      assert.equal(listed.objectType, 'KalturaUploadTokenListResponse');
+      assert.deepEqual(
+        listed.objects.map((x) => [x.id, x.fileName, x.uploadedFileSize]),
+        [[id, 'parallel.mp4', size]],
+      );
+    });
+
+    it('fails a final chunk whose earlier bytes never arrive with UPLOAD_TOKEN_CANNOT_MATCH_EXPECTED_SIZE', async function () {
+      await emulators.control(emulators.kaltura, 'POST', '/__control/settings', { finalChunkWaitMs: 150 });
+      const client = admin();
+      const token = await kaltura.services.uploadToken.add(new kaltura.objects.UploadToken({ fileName: 'gap.mp4' })).execute(client);
+      await kaltura.services.uploadToken.upload(token.id!, bytes.subarray(0, 1000), false, false, 0).execute(client);
+      const err = await rejection(kaltura.services.uploadToken.upload(token.id!, bytes.subarray(2000, 3000), true, true, 2000).execute(client));
+      assert.deepEqual(err, {
+        code: 'UPLOAD_TOKEN_CANNOT_MATCH_EXPECTED_SIZE',
+        message: 'Failed to match expected file size',
+        objectType: 'KalturaAPIException',
+        args: [],
+      });
+      // retryable: the missing bytes arrive, the final chunk is sent again
+      await kaltura.services.uploadToken.upload(token.id!, bytes.subarray(1000, 2000), true, false, 1000).execute(client);
+      const done = await kaltura.services.uploadToken.upload(token.id!, bytes.subarray(2000, 3000), true, true, 2000).execute(client);
+      assert.equal(String(done.status), '2');
+      assert.equal(done.uploadedFileSize, 3000);
+      const t = (await state()).uploadTokens.find((x) => x.id === token.id);
+      assert.equal(t?.sha256, createHash('sha256').update(bytes.subarray(0, 3000)).digest('hex'));
     });
 
     it('does not resume a token that has no file yet', async function () {
@@ -339,6 +370,8 @@ describe('Kaltura emulator, driven by kaltura-client', function () {
 
       const stored = await fetch(`${emulators.kaltura.url}/__control/entries/${entry.id}/content`);
       assert.equal(createHash('sha256').update(Buffer.from(await stored.arrayBuffer())).digest('hex'), s.contentSha256);
+      const downloaded = await fetch(ready.downloadUrl!);
+      assert.equal(createHash('sha256').update(Buffer.from(await downloaded.arrayBuffer())).digest('hex'), s.contentSha256);
       await emulators.control(emulators.kaltura, 'POST', '/__control/settings', { readyDelayMs: 0 });
     });
 
@@ -405,6 +438,52 @@ describe('Kaltura emulator, driven by kaltura-client', function () {
         .listAction(new kaltura.objects.BaseEntryFilter({ referenceIdEqual: ref, statusNotIn: '3,-1,-2' }))
         .execute(client);
       assert.equal(afterDelete.totalCount, 0);
+    });
+
+    it('keeps duplicate referenceIds and pages through them', async function () {
+      const client = admin();
+      const ref = `teams:dup-${Date.now()}`;
+      const first = await kaltura.services.media.add(new kaltura.objects.MediaEntry({ name: 'one', mediaType: 1, referenceId: ref })).execute(client);
+      const second = await kaltura.services.media.add(new kaltura.objects.MediaEntry({ name: 'two', mediaType: 1, referenceId: ref })).execute(client);
+      const filter = new kaltura.objects.BaseEntryFilter({ referenceIdEqual: ref, statusIn: '7', orderBy: '+createdAt' });
+      const page1 = await kaltura.services.baseEntry.listAction(filter, new kaltura.objects.FilterPager({ pageSize: 1, pageIndex: 1 })).execute(client);
+      const page2 = await kaltura.services.baseEntry.listAction(filter, new kaltura.objects.FilterPager({ pageSize: 1, pageIndex: 2 })).execute(client);
+      assert.equal(page1.totalCount, 2, 'referenceId is not unique');
+      assert.equal(page2.totalCount, 2);
+      assert.deepEqual([page1.objects[0]?.id, page2.objects[0]?.id], [first.id, second.id]);
+    });
+
+    it('updates an entry, refusing read-only and insert-only fields', async function () {
+      const client = admin();
+      const entry = await kaltura.services.media.add(new kaltura.objects.MediaEntry({ name: 'before', mediaType: 1 })).execute(client);
+      const updated = await kaltura.services.baseEntry
+        .update(
+          entry.id!,
+          new kaltura.objects.BaseEntry({
+            name: 'after',
+            description: 'Meeting facts',
+            entitledUsersPublish: 'co.publisher@contoso.com',
+            entitledUsersView: 'adele.vance@contoso.onmicrosoft.com,co.viewer@contoso.com',
+          }),
+        )
+        .execute(client);
+      assert.equal(updated.name, 'after');
+      assert.equal(updated.entitledUsersPublish, 'co.publisher@contoso.com');
+      const s = await entryInState(entry.id!);
+      assert.equal(s.name, 'after');
+      assert.deepEqual(s.entitledUsersView, ['adele.vance@contoso.onmicrosoft.com', 'co.viewer@contoso.com']);
+
+      const readOnly = await rejection(kaltura.services.baseEntry.update(entry.id!, new kaltura.objects.BaseEntry({ id: '0_other000' })).execute(client));
+      assert.deepEqual(readOnly, {
+        code: 'PROPERTY_VALIDATION_NOT_UPDATABLE',
+        message: 'The property "KalturaBaseEntry::id" cannot be updated',
+        objectType: 'KalturaAPIException',
+        args: { PROP_NAME: 'KalturaBaseEntry::id' },
+      });
+      const insertOnly = await rejection(kaltura.services.media.update(entry.id!, new kaltura.objects.MediaEntry({ mediaType: 5 })).execute(client));
+      assert.deepEqual(insertOnly.args, { PROP_NAME: 'KalturaMediaEntry::mediaType' });
+      const missing = await rejection(kaltura.services.media.update('0_nosuch00', new kaltura.objects.MediaEntry({ name: 'x' })).execute(client));
+      assert.equal(missing.code, 'ENTRY_ID_NOT_FOUND');
     });
 
     it('validates media.add input', async function () {
@@ -692,6 +771,9 @@ describe('Kaltura emulator, driven by kaltura-client', function () {
       const html = await page.text();
       assert.match(html, /http-equiv="refresh"/);
       assert.match(html, /Weekly sync/);
+      const ready = (await state()).entries.find((e) => e.referenceId === 'teams:rec-ready-1');
+      const focused = await (await fetch(`${emulators.kaltura.url}/__control/?entry=${ready?.id}`)).text();
+      assert.match(focused, /class="focus"/);
       const text = JSON.stringify(await state());
       for (const secret of [ADMIN_SECRET, USER_SECRET, APP_TOKEN]) assert.ok(!text.includes(secret), 'no secret in the control state');
     });

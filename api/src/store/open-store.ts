@@ -1,18 +1,13 @@
+import { openMongoStore } from './mongo/mongo-store.js';
+import { openSqliteStore } from './sqlite/sqlite-store.js';
 import type { Store, StoreDeps, StoreOptions } from './store.js';
 
-/**
- * The one way the app gets a Store. The MongoDB adapter is loaded only when asked for, so the
- * single-box default never loads the driver.
- */
+/** The one way the app gets a Store. */
 export async function openStore(options: StoreOptions, deps: StoreDeps): Promise<Store> {
   switch (options.kind) {
-    case 'sqlite': {
-      const { openSqliteStore } = await import('./sqlite/sqlite-store.js');
+    case 'sqlite':
       return openSqliteStore(options.file, deps);
-    }
-    case 'mongodb': {
-      const { openMongoStore } = await import('./mongo/mongo-store.js');
+    case 'mongodb':
       return openMongoStore(options, deps);
-    }
   }
 }

@@ -117,17 +117,12 @@ function addCategoryEntry(ctx: ActionContext): unknown {
   if (!entry) throw apiError('INVALID_ENTRY_ID', entryId);
   const category = state.categories.get(Number(categoryIdRaw));
   if (!category) throw apiError('CATEGORY_NOT_FOUND', categoryIdRaw);
-  const link = linkEntryToCategory(ctx, entry, category.id, undefined, true);
+  const link = linkEntryToCategory(ctx, entry, category.id, true);
   return categoryEntryWire(state, link);
 }
 
-export function linkEntryToCategory(
-  ctx: ActionContext,
-  entry: EntryRec,
-  categoryId: number,
-  _objectType?: string,
-  strict = false,
-): CategoryEntryRec {
+/** `strict` (categoryEntry.add) reports an existing ACTIVE link; entry.categories just keeps it. */
+export function linkEntryToCategory(ctx: ActionContext, entry: EntryRec, categoryId: number, strict = false): CategoryEntryRec {
   const { state } = ctx;
   const category = state.categories.get(categoryId);
   if (!category) throw apiError('CATEGORY_NOT_FOUND', categoryId);

@@ -140,11 +140,11 @@ function add(ctx: ActionContext, objectType: string, input: Params): unknown {
     createdAt: now,
     updatedAt: now,
   };
-  applyWritable(ctx, e, input, objectType);
+  applyWritable(ctx, e, input);
   e.sourceType = optString(input, 'sourceType');
   e.conversionProfileId = optInt(input, 'conversionProfileId');
   state.entries.set(e.id, e);
-  applyCategories(ctx, e, input, objectType);
+  applyCategories(ctx, e, input);
   return entryWire(state, e, ctx.baseUrl, objectType);
 }
 
@@ -167,8 +167,8 @@ function update(ctx: ActionContext, objectType: string, input: Params): unknown 
   }
   const creator = optString(input, 'creatorId');
   if (creator !== undefined) e.creatorId = ensureUser(state, creator);
-  applyWritable(ctx, e, input, objectType);
-  applyCategories(ctx, e, input, objectType);
+  applyWritable(ctx, e, input);
+  applyCategories(ctx, e, input);
   e.updatedAt = nowSeconds();
   return entryWire(state, e, ctx.baseUrl, objectType);
 }
@@ -222,7 +222,7 @@ async function attachResource(ctx: ActionContext, entryId: string, resource: Par
 
   await storage.withLock(token.id, async () => {
     if (token.status === UploadTokenStatus.FULL_UPLOAD) {
-      await moveTokenContent(state, storage, e, token);
+      await moveTokenContent(storage, e, token);
     } else if (token.status === UploadTokenStatus.PENDING || token.status === UploadTokenStatus.PARTIAL_UPLOAD) {
       e.status = EntryStatus.IMPORT;
       e.pendingTokenId = token.id;
@@ -241,10 +241,10 @@ export async function attachTokenToWaitingEntry(state: PartnerState, storage: St
   if (token.attachedObjectType !== 'entry' || !token.attachedObjectId) return;
   const e = state.entries.get(token.attachedObjectId);
   if (!e || e.status !== EntryStatus.IMPORT || e.pendingTokenId !== token.id) return;
-  await moveTokenContent(state, storage, e, token);
+  await moveTokenContent(storage, e, token);
 }
 
-async function moveTokenContent(_state: PartnerState, storage: Storage, e: EntryRec, token: UploadTokenRec): Promise<void> {
+async function moveTokenContent(storage: Storage, e: EntryRec, token: UploadTokenRec): Promise<void> {
   const dest = storage.entryContentPath(e.id);
   await rm(dest, { force: true });
   if (token.fileExists) await rename(token.path, dest);
@@ -272,7 +272,7 @@ function validateReferenceId(input: Params, objectType: string): void {
   }
 }
 
-function applyWritable(ctx: ActionContext, e: EntryRec, input: Params, _objectType: string): void {
+function applyWritable(ctx: ActionContext, e: EntryRec, input: Params): void {
   const { state } = ctx;
   const str = (name: string): string | undefined => optString(input, name);
   if (str('name') !== undefined) e.name = str('name') as string;
@@ -322,7 +322,7 @@ function ensureUser(state: PartnerState, id: string): string {
  * The deprecated entry.categories / categoriesIds fields: names are created when missing (as the
  * server's category sync does), ids must exist. Both end up as ACTIVE category-entry links.
  */
-function applyCategories(ctx: ActionContext, e: EntryRec, input: Params, objectType: string): void {
+function applyCategories(ctx: ActionContext, e: EntryRec, input: Params): void {
   const { state } = ctx;
   const names = csv(optString(input, 'categories'));
   const ids = csv(optString(input, 'categoriesIds'));
@@ -340,5 +340,5 @@ function applyCategories(ctx: ActionContext, e: EntryRec, input: Params, objectT
       ce.status = CategoryEntryStatus.DELETED;
     }
   }
-  for (const id of wanted) linkEntryToCategory(ctx, e, id, objectType);
+  for (const id of wanted) linkEntryToCategory(ctx, e, id);
 }

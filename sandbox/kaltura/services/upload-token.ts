@@ -4,9 +4,9 @@ import type { ActionContext, ServiceTable } from '../dispatcher.js';
 import { apiError } from '../errors.js';
 import { SessionType } from '../ks.js';
 import { newUploadTokenId, nowSeconds, UploadTokenStatus, type PartnerState, type UploadTokenRec } from '../model.js';
-import { csv, optBool, optInt, optNumber, optObject, optString, rejectReadOnly, reqString, type Params } from '../params.js';
+import { csv, optBool, optInt, optNumber, optObject, optString, rejectReadOnly, reqString } from '../params.js';
 import type { SpooledFile } from '../request-body.js';
-import { sha256File, writeAt, type Storage } from '../storage.js';
+import { sha256File, writeAt } from '../storage.js';
 import { listResponse, order, page, uploadTokenWire } from '../wire.js';
 import { attachTokenToWaitingEntry } from './entries.js';
 

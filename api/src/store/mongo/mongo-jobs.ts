@@ -17,7 +17,7 @@ import {
   stallTransition,
   validateClaim,
 } from '../job-transitions.js';
-import type { ActiveJob, Job, JobCounts, JobState, LeaseRef } from '../model.js';
+import type { Job, JobCounts, JobState, LeaseRef } from '../model.js';
 import { JOB_STATES } from '../model.js';
 import { decodeCursor, pageLimit, toPage } from '../paging.js';
 import type { JobRepository } from '../store.js';
@@ -207,5 +207,5 @@ export function createMongoJobs(
       }
       return purged;
     },
-  } satisfies JobRepository & { claim(request: Parameters<JobRepository['claim']>[0]): Promise<ActiveJob | null> };
+  };
 }

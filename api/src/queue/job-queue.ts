@@ -1,0 +1,173 @@
+import type { Clock } from '../clock.js';
+import type { JsonObject, JsonValue } from '../store/json.js';
+import type {
+  ActiveJob,
+  ClaimRequest,
+  EnqueueResult,
+  Job,
+  JobCounts,
+  JobError,
+  JobProgress,
+  JobQuery,
+  LeaseRef,
+  Page,
+  PausedIntegration,
+  StalledReport,
+} from '../store/model.js';
+import type { JobRepository } from '../store/store.js';
+import { DEFAULT_RETRY_POLICY, retryDelay, type RetryPolicy } from './backoff.js';
+import type { JobFailure } from './failure.js';
+
+export interface JobQueueOptions {
+  jobs: JobRepository;
+  clock: Clock;
+  /** in [0, 1); default Math.random; tests pass a fixed one */
+  random?: () => number;
+  retry?: Partial<RetryPolicy>;
+  /** a job whose lease expires more often than this fails with JOB_STALLED (default 2) */
+  maxStalledCount?: number;
+  /** default 5 */
+  defaultMaxAttempts?: number;
+}
+
+export interface EnqueueOptions {
+  kind: string;
+  integrationId: string;
+  /** the same key makes no second job: e.g. `ingest:<integrationId>:<recordingId>` */
+  idempotencyKey: string;
+  payload: JsonObject;
+  priority?: number;
+  maxAttempts?: number;
+  /** not before now + delayMs */
+  delayMs?: number;
+  /** not before this time (wins over delayMs) */
+  notBefore?: number;
+}
+
+export interface FailOutcome {
+  job: Job;
+  /** false when the job is now failed for good */
+  willRetry: boolean;
+  retryAt: number | null;
+}
+
+/**
+ * The job queue: policy (defaults, retries with backoff, stalled-lease limits) over the durable job
+ * table of the Store. Any number of processes can run one over the same database.
+ */
+export class JobQueue {
+  private readonly jobs: JobRepository;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly policy: RetryPolicy;
+  private readonly maxStalledCount: number;
+  private readonly defaultMaxAttempts: number;
+
+  constructor(options: JobQueueOptions) {
+    this.jobs = options.jobs;
+    this.clock = options.clock;
+    this.random = options.random ?? Math.random;
+    this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.maxStalledCount = options.maxStalledCount ?? 2;
+    this.defaultMaxAttempts = options.defaultMaxAttempts ?? 5;
+  }
+
+  get retryPolicy(): Readonly<RetryPolicy> {
+    return this.policy;
+  }
+
+  enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
+    const notBefore = options.notBefore ?? this.clock.now() + (options.delayMs ?? 0);
+    return this.jobs.enqueue({
+      kind: options.kind,
+      integrationId: options.integrationId,
+      idempotencyKey: options.idempotencyKey,
+      payload: options.payload,
+      priority: options.priority ?? 0,
+      maxAttempts: options.maxAttempts ?? this.defaultMaxAttempts,
+      notBefore,
+    });
+  }
+
+  /** See JobRepository.claim for exclusivity and fairness. */
+  claim(request: ClaimRequest): Promise<ActiveJob | null> {
+    return this.jobs.claim(request);
+  }
+
+  renew(lease: LeaseRef, leaseMs: number): Promise<ActiveJob> {
+    return this.jobs.renew(lease, leaseMs);
+  }
+
+  saveProgress(lease: LeaseRef, progress: JobProgress): Promise<ActiveJob> {
+    return this.jobs.saveProgress(lease, progress);
+  }
+
+  complete(lease: LeaseRef, result?: JsonValue): Promise<Job> {
+    return this.jobs.complete(lease, result);
+  }
+
+  /**
+   * Records a failed attempt: back to the queue after the backoff delay (or the server's Retry-After)
+   * while attempts remain and the failure is retryable; otherwise failed for good.
+   */
+  async fail(job: ActiveJob, failure: JobFailure): Promise<FailOutcome> {
+    const now = this.clock.now();
+    const error: JobError = { code: failure.code, message: failure.message, retryable: failure.retryable, at: now };
+    if (failure.retryable && job.attempts < job.maxAttempts) {
+      const retryAt = now + retryDelay(job.attempts, this.policy, this.random, failure.retryAfterMs);
+      return { job: await this.jobs.retryLater(job, error, retryAt), willRetry: true, retryAt };
+    }
+    const final: JobError = failure.retryable
+      ? { ...error, message: `${error.message} (gave up after ${job.attempts} attempts)` }
+      : error;
+    return { job: await this.jobs.fail(job, final), willRetry: false, retryAt: null };
+  }
+
+  /**
+   * Hands a job back unfinished (shutdown, or its integration was just paused). By default the
+   * attempt does not count.
+   */
+  release(lease: LeaseRef, options: { delayMs?: number; refundAttempt?: boolean } = {}): Promise<Job> {
+    return this.jobs.release(lease, {
+      notBefore: this.clock.now() + (options.delayMs ?? 0),
+      refundAttempt: options.refundAttempt ?? true,
+    });
+  }
+
+  recoverStalled(): Promise<StalledReport> {
+    return this.jobs.recoverStalled({ maxStalledCount: this.maxStalledCount });
+  }
+
+  pause(integrationId: string, reason: string): Promise<void> {
+    return this.jobs.pause(integrationId, reason);
+  }
+
+  resume(integrationId: string): Promise<boolean> {
+    return this.jobs.resume(integrationId);
+  }
+
+  paused(): Promise<PausedIntegration[]> {
+    return this.jobs.paused();
+  }
+
+  get(id: string): Promise<Job | null> {
+    return this.jobs.get(id);
+  }
+
+  list(query: JobQuery): Promise<Page<Job>> {
+    return this.jobs.list(query);
+  }
+
+  counts(integrationId?: string): Promise<JobCounts> {
+    return this.jobs.countByState(integrationId);
+  }
+
+  /** An admin's retry of a failed job. */
+  retry(id: string): Promise<Job> {
+    return this.jobs.requeue(id);
+  }
+
+  purge(olderThanMs: number): Promise<number> {
+    return this.jobs.purge({ finishedBefore: this.clock.now() - olderThanMs });
+  }
+}

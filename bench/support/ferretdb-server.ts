@@ -1,0 +1,111 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+/**
+ * Starts a throwaway FerretDB (v1.24, SQLite backend) on loopback: a real MongoDB-protocol server for
+ * the contract suite and the bench. Used by test/support/ferretdb.ts and bench/store.ts.
+ */
+export const FERRETDB_VERSION = 'v1.24.2';
+export const FERRETDB_HOW_TO =
+  `install FerretDB ${FERRETDB_VERSION} with: go install github.com/FerretDB/FerretDB/cmd/ferretdb@${FERRETDB_VERSION} ` +
+  '— but that plain build panics at start (empty build/version/version.txt), so run ' +
+  '`sh test/support/build-ferretdb.sh` instead, which does the same with the version file filled in; ' +
+  'put the binary on PATH or set FERRETDB_BIN. Or set MONGODB_URI to any MongoDB 5+ server.';
+
+export type FerretDbLookup = { found: true; path: string } | { found: false; reason: string };
+
+/** FERRETDB_BIN, else `ferretdb` on PATH; checked by running `--version`. */
+export function findFerretDb(env: NodeJS.ProcessEnv = process.env): FerretDbLookup {
+  const candidates = env['FERRETDB_BIN']
+    ? [env['FERRETDB_BIN']]
+    : (env['PATH'] ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'ferretdb'));
+  const path = candidates.find((p) => existsSync(p));
+  if (!path) return { found: false, reason: env['FERRETDB_BIN'] ? `FERRETDB_BIN=${env['FERRETDB_BIN']} does not exist` : 'no ferretdb on PATH' };
+  const probe = spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  if (probe.status !== 0) {
+    const output = `${probe.stdout ?? ''}${probe.stderr ?? ''}`;
+    const hint = output.includes('version.txt') ? ' (the plain `go install` build: it panics on its empty version file)' : '';
+    return { found: false, reason: `${path} --version failed${hint}: ${output.split('\n')[0] ?? ''}` };
+  }
+  return { found: true, path };
+}
+
+export interface FerretDbServer {
+  uri: string;
+  stop(): Promise<void>;
+}
+
+export async function startFerretDb(binary: string): Promise<FerretDbServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'ferretdb-'));
+  const port = await freePort();
+  const child = spawn(
+    binary,
+    [
+      '--handler=sqlite',
+      `--sqlite-url=file:${dir}/`,
+      `--listen-addr=127.0.0.1:${port}`,
+      '--debug-addr=-',
+      '--telemetry=disable',
+      `--state-dir=${dir}`,
+      '--log-level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`ferretdb exited with code ${child.exitCode} before accepting connections: ${stderr.trim()}`);
+    }
+    if (await canConnect(port)) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`ferretdb did not accept connections on 127.0.0.1:${port} within 20 s: ${stderr.trim()}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { uri: `mongodb://127.0.0.1:${port}/`, stop };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

@@ -45,8 +45,20 @@ export function createJobLedger(
     // On MongoDB the rev condition keeps a slow writer from putting an older revision back.
     bareIdFilters ? { _id: job.id } : { _id: job.id, rev: { $lt: job.rev } };
 
-  const writeCache = async (doc: JobDoc) => {
-    await jobs.replaceOne(cacheFilter(fromJobDoc(doc)), doc);
+  /**
+   * Writes `doc` to the cache, then checks that no newer revision was committed meanwhile, and if one
+   * was, writes that instead. Every committed revision is in the ledger before its own cache write, so
+   * whichever cache write lands last is followed by a check that sees the newest revision: a late,
+   * older write can never stay in the cache (FerretDB's replace is unconditional).
+   */
+  const publish = async (doc: JobDoc): Promise<JobDoc> => {
+    let latest = doc;
+    for (;;) {
+      await jobs.replaceOne(cacheFilter(fromJobDoc(latest)), latest);
+      const newer = await revisions.findOne({ _id: revisionId(latest._id, latest.inc, latest.rev + 1) });
+      if (!newer) return latest;
+      latest = newer.job;
+    }
   };
 
   /** Commits `next` (revision current+1). False if another writer already committed that revision. */
@@ -58,26 +70,22 @@ export function createJobLedger(
       if (isDuplicateKey(error)) return false;
       throw error;
     }
-    await writeCache(doc);
+    await publish(doc);
     return true;
   };
 
-  /** The newest doc after `stale`, from the cache if it has moved on, otherwise from the revisions. */
-  const refresh = async (id: string, stale: JobDoc | null): Promise<JobDoc | null> => {
-    const cached = await jobs.findOne({ _id: id });
-    if (!cached || !stale || cached.inc !== stale.inc || cached.rev > stale.rev) return cached ? await heal(cached) : null;
-    return heal(stale);
+  /** The newest committed doc, starting from `doc`; republishes the cache if it was behind. */
+  const heal = async (doc: JobDoc): Promise<JobDoc> => {
+    const newer = await revisions.findOne({ _id: revisionId(doc._id, doc.inc, doc.rev + 1) });
+    return newer ? publish(newer.job) : doc;
   };
 
-  const heal = async (doc: JobDoc): Promise<JobDoc> => {
-    let latest: JobDoc = doc;
-    for (;;) {
-      const newer = await revisions.findOne({ _id: revisionId(doc._id, doc.inc, latest.rev + 1) });
-      if (!newer) break;
-      latest = newer.job;
-    }
-    if (latest !== doc) await writeCache(latest);
-    return latest;
+  /** The newest doc after losing a race from `stale`. */
+  const refresh = async (id: string, stale: JobDoc | null): Promise<JobDoc | null> => {
+    const cached = await jobs.findOne({ _id: id });
+    if (!cached) return null;
+    const newerInCache = !stale || cached.inc !== stale.inc || cached.rev > stale.rev;
+    return heal(newerInCache ? cached : stale);
   };
 
   return {

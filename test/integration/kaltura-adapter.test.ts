@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { KalturaAdapter } from '../../api/src/kaltura/kaltura-adapter.js';
+import { KalturaError } from '../../api/src/kaltura/kaltura-errors.js';
+import { contentSha256, contentStream } from '../../sandbox/content/deterministic-content.js';
+import { startTestEmulators, type TestEmulators } from '../support/emulators.js';
+
+interface StateEntry {
+  id: string;
+  userId: string;
+  creatorId: string;
+  name: string;
+  referenceId: string;
+  adminTags: string;
+  categories: string[];
+  entitledUsersEdit: string[];
+  entitledUsersPublish: string[];
+  entitledUsersView: string[];
+  status: number;
+  captions: Array<{ label: string; format: string; text: string }>;
+  contentSize: number;
+  contentSha256: string;
+}
+
+/** The app's Kaltura adapter (the real kaltura-client) against the Kaltura emulator. */
+describe('Kaltura adapter against the emulator', () => {
+  let e: TestEmulators;
+  before(async () => {
+    e = await startTestEmulators();
+  });
+  after(() => e?.close());
+  afterEach(() => e.control(e.kaltura, 'POST', '/__control/reset'));
+
+  const partner = () => e.fixture.kaltura;
+  const withAppToken = () =>
+    new KalturaAdapter({ partnerId: partner().partnerId, serviceUrl: e.kaltura.url, appToken: { id: partner().appTokens[0]!.id, token: partner().appTokens[0]!.token } });
+  const withSecret = (secret = partner().adminSecret) => new KalturaAdapter({ partnerId: partner().partnerId, serviceUrl: e.kaltura.url, adminSecret: secret });
+  const entries = async () => (await e.control<{ entries: StateEntry[] }>(e.kaltura, 'GET', '/__control/state')).entries;
+
+  async function codeOf(p: Promise<unknown>): Promise<string> {
+    try {
+      await p;
+    } catch (err) {
+      assert.ok(err instanceof KalturaError, `expected a KalturaError, got ${JSON.stringify(err)}`);
+      return err.code;
+    }
+    return 'no error';
+  }
+
+  it('starts sessions from an app token or the admin secret, and names rejected credentials', async () => {
+    await withAppToken().verifyCredentials();
+    await withSecret().verifyCredentials();
+    assert.equal(await codeOf(withSecret('wrong-admin-secret').verifyCredentials()), 'KALTURA_CREDENTIALS_REJECTED');
+    const badToken = new KalturaAdapter({ partnerId: partner().partnerId, serviceUrl: e.kaltura.url, appToken: { id: partner().appTokens[0]!.id, token: 'not-the-token-0000' } });
+    assert.equal(await codeOf(badToken.verifyCredentials()), 'KALTURA_CREDENTIALS_REJECTED');
+  });
+
+  it('finds an app token\'s hash type by itself (SHA1 here)', async () => {
+    const f = structuredClone(e.fixture);
+    f.kaltura.appTokens[0]!.hashType = 'SHA1';
+    await e.control(e.kaltura, 'POST', '/__control/fixture', f);
+    await withAppToken().verifyCredentials();
+    await e.control(e.kaltura, 'POST', '/__control/fixture', e.fixture);
+  });
+
+  it('reads, finds by exact email, and adds users; a duplicate add returns the existing user', async () => {
+    const k = withAppToken();
+    assert.equal((await k.getUser('megan.bowen@contoso.onmicrosoft.com'))?.email, 'megan.bowen@contoso.com');
+    assert.equal(await k.getUser('nobody@contoso.com'), undefined);
+    assert.deepEqual((await k.findUsersByEmail('ADELE.VANCE@contoso.com')).map((u) => u.id), ['adele.vance@contoso.onmicrosoft.com']);
+    assert.deepEqual(await k.findUsersByEmail('adele.vance@contoso.co'), [], 'startsWith is narrowed to an exact match');
+    const added = await k.addUser({ id: 'lee.gu@contoso.onmicrosoft.com', email: 'lee.gu@contoso.com', firstName: 'Lee', lastName: 'Gu' });
+    assert.equal(added.id, 'lee.gu@contoso.onmicrosoft.com');
+    assert.equal((await k.addUser({ id: 'lee.gu@contoso.onmicrosoft.com' })).email, 'lee.gu@contoso.com');
+    assert.deepEqual(await k.groupIdsOf('megan.bowen@contoso.onmicrosoft.com'), ['teams-recorders']);
+  });
+
+  it('resolves categories by full name and names the missing ones', async () => {
+    const k = withAppToken();
+    const ids = await k.categoryIdsByFullName(['MediaSpace>site>channels>Teams recordings', 'Teams']);
+    assert.equal(ids.size, 2);
+    try {
+      await k.categoryIdsByFullName(['Teams', 'No>Such>Category']);
+      assert.fail('expected CATEGORY_NOT_FOUND');
+    } catch (err) {
+      assert.ok(err instanceof KalturaError);
+      assert.equal(err.code, 'CATEGORY_NOT_FOUND');
+      assert.equal(err.blocking, true);
+      assert.match(err.message, /"No>Such>Category"/);
+    }
+  });
+
+  it('uploads in chunks, resumes from what Kaltura holds after a broken stream, and the entry has the right bytes', async () => {
+    const k = withAppToken();
+    const size = 5 * 1024 * 1024 + 12_345;
+    const seed = 'adapter-upload';
+    const token = await k.createUploadToken('recording.mp4', size);
+
+    // the download breaks after ~2.5 MiB: two 1 MiB chunks reach Kaltura, the rest is lost
+    const broken = contentStream(seed, size);
+    let passed = 0;
+    const failing = new Readable({
+      read() {
+        const chunk = broken.read() as Buffer | null;
+        if (chunk === null) {
+          broken.once('readable', () => this.read());
+          return;
+        }
+        passed += chunk.length;
+        if (passed > 2.5 * 1024 * 1024) this.destroy(new Error('connection reset'));
+        else this.push(chunk);
+      },
+    });
+    await assert.rejects(k.uploadChunks(token, failing, 0, size, { chunkSize: 1024 * 1024 }), /connection reset/);
+    const held = await k.uploadedBytes(token);
+    assert.equal(held, 2 * 1024 * 1024);
+
+    const progress: number[] = [];
+    const final = await k.uploadChunks(token, contentStream(seed, size, held), held, size, { chunkSize: 1024 * 1024, onProgress: (b) => progress.push(b) });
+    assert.equal(final, size);
+    assert.equal(progress.at(-1), size);
+
+    const entry = await k.addMediaEntry({
+      name: 'Adapter test',
+      description: 'd',
+      referenceId: 'Teams_adapter-1',
+      adminTags: 'msteams',
+      userId: 'megan.bowen@contoso.onmicrosoft.com',
+      creatorId: 'megan.bowen@contoso.onmicrosoft.com',
+      entitledUsersEdit: ['adele.vance@contoso.onmicrosoft.com'],
+      entitledUsersPublish: [],
+      entitledUsersView: ['lee.gu@contoso.onmicrosoft.com', 'nestor.wilke@contoso.onmicrosoft.com'],
+    });
+    assert.equal(entry.status, 7, 'NO_CONTENT until the upload is attached');
+    const found = await k.findEntriesByReferenceId('Teams_adapter-1');
+    assert.deepEqual(found.map((x) => x.id), [entry.id], 'a not-ready entry is found with the status filter');
+    await k.attachUploadToken(entry.id, token);
+    await k.addToCategories(entry.id, [...(await k.categoryIdsByFullName(['Teams'])).values()]);
+    await k.addToCategories(entry.id, [...(await k.categoryIdsByFullName(['Teams'])).values()]);
+    await k.addCaption(entry.id, { label: 'Teams', language: 'English', text: 'WEBVTT\n\n00:00.000 --> 00:01.000\nhello\n' });
+    await k.addCaption(entry.id, { label: 'Teams', language: 'English', text: 'WEBVTT\n\n00:00.000 --> 00:01.000\nhello\n' });
+
+    const stored = (await entries()).find((x) => x.id === entry.id)!;
+    assert.equal(stored.contentSize, size);
+    assert.equal(stored.contentSha256, await contentSha256(seed, size));
+    assert.deepEqual(stored.categories, ['Teams']);
+    assert.deepEqual(stored.entitledUsersView, ['lee.gu@contoso.onmicrosoft.com', 'nestor.wilke@contoso.onmicrosoft.com']);
+    assert.equal(stored.adminTags, 'msteams');
+    assert.equal(stored.captions.length, 1, 'adding the same caption twice keeps one');
+    assert.match(stored.captions[0]!.text, /hello/);
+  });
+
+  it('reports a Kaltura outage as retryable', async () => {
+    const k = withAppToken();
+    await k.verifyCredentials();
+    await e.control(e.kaltura, 'POST', '/__control/faults', { pathPattern: '/service/user/action/get', status: 503, headers: { 'Retry-After': '3' } });
+    try {
+      await k.getUser('megan.bowen@contoso.onmicrosoft.com');
+      assert.fail('expected an error');
+    } catch (err) {
+      assert.ok(err instanceof KalturaError);
+      assert.deepEqual([err.code, err.retryable, err.retryAfterMs], ['KALTURA_UNAVAILABLE', true, 3000]);
+    }
+  });
+});

@@ -151,6 +151,38 @@ export class GraphAdapter implements GraphPort {
     }
   }
 
+  async *listUsers(): AsyncIterable<TeamsUser> {
+    let next: string | undefined = '/users?$select=id,userPrincipalName,mail,displayName,givenName,surname&$top=999';
+    while (next) {
+      const url: string = next;
+      const page: Page<TeamsUser> = await this.call('users', 'list users', (c) => c.api(url).get());
+      yield* page.value;
+      next = page['@odata.nextLink'];
+    }
+  }
+
+  meetingRecordings(organizerId: string, meetingId: string): Promise<RecordingInfo[]> {
+    return this.meetingArtifacts('recordings', organizerId, meetingId);
+  }
+
+  meetingTranscripts(organizerId: string, meetingId: string): Promise<TranscriptInfo[]> {
+    return this.meetingArtifacts('transcripts', organizerId, meetingId);
+  }
+
+  private async meetingArtifacts(area: 'recordings' | 'transcripts', organizerId: string, meetingId: string): Promise<RecordingInfo[]> {
+    const page: Page<RawArtifact> = await this.call(area, `list ${area} of meeting ${meetingId}`, (c) =>
+      c.api(`/users/${enc(organizerId)}/onlineMeetings/${enc(meetingId)}/${area}`).get(),
+    );
+    return page.value.map((a) => ({
+      id: a.id,
+      meetingId: a.meetingId ?? meetingId,
+      organizerId: a.meetingOrganizer?.user?.id ?? organizerId,
+      createdDateTime: a.createdDateTime,
+      endDateTime: a.endDateTime,
+      contentCorrelationId: a.contentCorrelationId,
+    }));
+  }
+
   async getMeeting(organizerId: string, meetingId: string): Promise<MeetingInfo> {
     const raw = await this.call('meetings', `get meeting ${meetingId}`, (c) =>
       c

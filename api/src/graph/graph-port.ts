@@ -52,13 +52,19 @@ export interface SubscriptionInfo {
 
 export interface GraphPort {
   /** gets a token and makes one cheap call; throws GraphError with the blocking code */
-  verifyAccess(): Promise<void>;
+  verifyAccess(options?: { transcripts?: boolean; entraGroups?: boolean }): Promise<void>;
 
   getUser(idOrUpn: string): Promise<TeamsUser | undefined>;
+  /** every user in the tenant (for the reconciliation sweep), all pages */
+  listUsers(): AsyncIterable<TeamsUser>;
   getMeeting(organizerId: string, meetingId: string): Promise<MeetingInfo>;
   /** recordings of meetings organized by the user, created within the window, all pages */
   listRecordings(organizerId: string, window: { from: Date; to: Date }): AsyncIterable<RecordingInfo>;
   listTranscripts(organizerId: string, window: { from: Date; to: Date }): AsyncIterable<TranscriptInfo>;
+  /** the recordings of one meeting */
+  meetingRecordings(organizerId: string, meetingId: string): Promise<RecordingInfo[]>;
+  /** the transcripts of one meeting */
+  meetingTranscripts(organizerId: string, meetingId: string): Promise<TranscriptInfo[]>;
   /** recording content from `offset` on (HTTP Range), streamed */
   downloadRecording(recording: RecordingInfo, offset: number): Promise<ContentDownload>;
   transcriptVtt(transcript: TranscriptInfo): Promise<string>;

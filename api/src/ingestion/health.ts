@@ -1,0 +1,80 @@
+import type { Clock } from '../clock.js';
+import { AppError } from '../errors.js';
+import { describeError } from '../integrations/error-catalogue.js';
+import type { Logger } from '../logging/logger.js';
+import type { JobHandler } from '../queue/worker.js';
+import type { Integration } from '../store/model.js';
+import type { IntegrationRepository, JobRepository } from '../store/store.js';
+import type { IntegrationContexts } from './integration-context.js';
+
+export interface HealthDeps {
+  contexts: Pick<IntegrationContexts, 'get' | 'forget'>;
+  integrations: Pick<IntegrationRepository, 'setHealth' | 'list'>;
+  jobs: Pick<JobRepository, 'paused' | 'resume' | 'pause'>;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** The admin-facing words for an error: the catalogue's sentence, then what the service said. */
+function healthError(err: AppError, at: number) {
+  const known = describeError(err.code);
+  return { code: err.code, message: known ? `${known.message} ${err.message}` : err.message, at };
+}
+
+/** Records a blocking error as the integration's health, so the admin sees it with its fix. */
+export async function recordBlocking(deps: Pick<HealthDeps, 'integrations' | 'clock' | 'logger'>, integrationId: string, err: AppError): Promise<void> {
+  const at = deps.clock.now();
+  await deps.integrations.setHealth(integrationId, { state: 'error', error: healthError(err, at), checkedAt: at });
+  deps.logger.warn({ integrationId, code: err.code }, 'integration blocked: its jobs are paused until an admin fixes it');
+}
+
+/** Wraps a job handler so a blocking failure also lands in the integration's health. */
+export function withHealth(deps: Pick<HealthDeps, 'integrations' | 'clock' | 'logger'>, handler: JobHandler): JobHandler {
+  return async (job, ctx) => {
+    try {
+      return await handler(job, ctx);
+    } catch (err) {
+      if (err instanceof AppError && err.blocking) await recordBlocking(deps, job.integrationId, err).catch(() => undefined);
+      throw err;
+    }
+  };
+}
+
+/**
+ * The connection test: token and permissions, access policy, transcript switch (when transcripts are
+ * on), Entra groups (when used), Kaltura credentials and categories. Records the result as health and,
+ * when it passes, resumes a paused integration. The same check runs on demand ("Test connection")
+ * and periodically for paused integrations, so fixing the cause is enough to get going again.
+ */
+export async function checkIntegration(deps: HealthDeps, integration: Pick<Integration, 'id'>): Promise<{ ok: boolean; code?: string; message?: string }> {
+  deps.contexts.forget(integration.id);
+  const at = deps.clock.now();
+  try {
+    const c = await deps.contexts.get(integration.id);
+    const s = c.settings;
+    await c.graph.verifyAccess({ transcripts: s.uploadTranscripts, entraGroups: s.uploadScope !== 'all' && s.groupSource === 'entra' });
+    await c.kaltura.verifyCredentials();
+    await c.kaltura.categoryIdsByFullName(s.categories);
+    if (s.userNotFoundMethod === 'assign-default' && !(await c.kaltura.getUser(s.defaultUserId))) {
+      throw new AppError('DEFAULT_USER_NOT_FOUND', `Kaltura has no user "${s.defaultUserId}"`, { blocking: true });
+    }
+  } catch (err) {
+    if (err instanceof AppError && err.blocking) {
+      await recordBlocking(deps, integration.id, err);
+      return { ok: false, code: err.code, message: healthError(err, at).message };
+    }
+    // a transient failure says nothing about the configuration: keep the current health
+    const e = err as AppError;
+    return { ok: false, code: e.code ?? 'UNEXPECTED_ERROR', message: e.message };
+  }
+  await deps.integrations.setHealth(integration.id, { state: 'ok', error: null, checkedAt: at });
+  if (await deps.jobs.resume(integration.id)) deps.logger.info({ integrationId: integration.id }, 'integration healthy again: its jobs resume');
+  return { ok: true };
+}
+
+/** For the scheduler: re-test every paused integration. */
+export async function recheckPaused(deps: HealthDeps): Promise<void> {
+  for (const p of await deps.jobs.paused()) {
+    await checkIntegration(deps, { id: p.integrationId }).catch((err: unknown) => deps.logger.error({ err, integrationId: p.integrationId }, 'health check failed'));
+  }
+}

@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import { GraphError } from '../graph/graph-errors.js';
+import { LIFECYCLE_PATH, NOTIFICATIONS_PATH } from '../http/graph-webhook-routes.js';
+import type { Logger } from '../logging/logger.js';
+import type { ActiveJob, NewJob } from '../store/model.js';
+import type { JobRepository, SubscriptionRepository } from '../store/store.js';
+import type { IntegrationContexts } from './integration-context.js';
+import { JobKind } from './job-kinds.js';
+
+export const RESOURCES = {
+  recordings: 'communications/onlineMeetings/getAllRecordings',
+  transcripts: 'communications/onlineMeetings/getAllTranscripts',
+} as const;
+
+/** Graph's limit for recording and transcript subscriptions is 4,320 minutes; keep an hour of margin. */
+export const MAX_LIFETIME_MS = (4320 - 60) * 60_000;
+
+export interface SubscriptionDeps {
+  contexts: Pick<IntegrationContexts, 'get'>;
+  subscriptions: SubscriptionRepository;
+  jobs: Pick<JobRepository, 'enqueue'>;
+  publicUrl: string;
+  clock: Clock;
+  logger: Logger;
+  lifetimeMs?: number;
+  /** renew when less than this is left (default a day) */
+  renewBeforeMs?: number;
+}
+
+export function sweepJob(integrationId: string, window: { from?: number; to?: number }, source: 'sweep' | 'backfill', key: string): NewJob {
+  return {
+    kind: JobKind.sweep,
+    integrationId,
+    idempotencyKey: `${source}:${integrationId}:${key}`,
+    payload: { source, ...(window.from !== undefined ? { from: window.from } : {}), ...(window.to !== undefined ? { to: window.to } : {}) },
+    priority: source === 'backfill' ? 0 : 5,
+  };
+}
+
+/**
+ * Keeps each enabled integration subscribed to Graph's tenant-wide recording (and, when transcripts
+ * are on, transcript) notifications: creates what is missing, renews before expiry, recreates what
+ * Graph no longer knows, removes what is no longer wanted, and answers lifecycle events.
+ */
+export class SubscriptionManager {
+  constructor(private readonly deps: SubscriptionDeps) {}
+
+  private get lifetimeMs(): number {
+    return Math.min(this.deps.lifetimeMs ?? MAX_LIFETIME_MS, MAX_LIFETIME_MS);
+  }
+
+  async ensure(integrationId: string): Promise<void> {
+    const c = await this.deps.contexts.get(integrationId);
+    const wanted = new Set<string>(c.integration.enabled ? [RESOURCES.recordings] : []);
+    if (c.integration.enabled && c.settings.uploadTranscripts) wanted.add(RESOURCES.transcripts);
+    const existing = await this.deps.subscriptions.listByIntegration(integrationId);
+    const now = this.deps.clock.now();
+
+    for (const sub of existing) {
+      if (!wanted.has(sub.resource)) {
+        await c.graph.deleteSubscription(sub.id);
+        await this.deps.subscriptions.delete(sub.id);
+        continue;
+      }
+      wanted.delete(sub.resource);
+      if (sub.expiresAt - now > (this.deps.renewBeforeMs ?? 24 * 3_600_000)) continue;
+      try {
+        const renewed = await c.graph.renewSubscription(sub.id, new Date(now + this.lifetimeMs));
+        await this.deps.subscriptions.save({ ...sub, expiresAt: Date.parse(renewed.expirationDateTime) });
+      } catch (err) {
+        if (!(err instanceof GraphError && err.code === 'GRAPH_NOT_FOUND')) throw err;
+        // expired or removed on Graph's side: make a new one (and sweep the gap)
+        await this.deps.subscriptions.delete(sub.id);
+        wanted.add(sub.resource);
+        await this.deps.jobs.enqueue(sweepJob(integrationId, { from: sub.expiresAt - 3_600_000 }, 'sweep', `gap:${sub.id}`));
+      }
+    }
+    for (const resource of wanted) await this.create(integrationId, resource);
+  }
+
+  private async create(integrationId: string, resource: string): Promise<void> {
+    const c = await this.deps.contexts.get(integrationId);
+    const clientState = randomBytes(32).toString('base64url');
+    const created = await c.graph.createSubscription({
+      resource,
+      notificationUrl: `${this.deps.publicUrl}${NOTIFICATIONS_PATH}`,
+      lifecycleNotificationUrl: `${this.deps.publicUrl}${LIFECYCLE_PATH}`,
+      clientState,
+      expirationDateTime: new Date(this.deps.clock.now() + this.lifetimeMs),
+    });
+    await this.deps.subscriptions.save({
+      id: created.id,
+      integrationId,
+      resource,
+      changeType: 'created',
+      expiresAt: Date.parse(created.expirationDateTime),
+      clientState,
+    });
+    this.deps.logger.info({ integrationId, resource, subscriptionId: created.id }, 'subscribed to Graph change notifications');
+  }
+
+  /** On disable or delete: stop Graph from calling about this integration. */
+  async removeAll(integrationId: string): Promise<void> {
+    const existing = await this.deps.subscriptions.listByIntegration(integrationId);
+    if (existing.length === 0) return;
+    const c = await this.deps.contexts.get(integrationId);
+    for (const sub of existing) {
+      await c.graph.deleteSubscription(sub.id);
+      await this.deps.subscriptions.delete(sub.id);
+    }
+  }
+
+  /** The `subscription-lifecycle` job. */
+  async handleLifecycle(job: ActiveJob): Promise<{ done: string }> {
+    const { subscriptionId, event } = job.payload as { subscriptionId: string; event: string };
+    const sub = await this.deps.subscriptions.get(subscriptionId);
+    if (!sub) return { done: 'unknown subscription' };
+    const c = await this.deps.contexts.get(job.integrationId);
+    if (event === 'reauthorizationRequired') {
+      try {
+        await c.graph.reauthorizeSubscription(sub.id);
+      } catch (err) {
+        if (!(err instanceof GraphError && err.code === 'GRAPH_NOT_FOUND')) throw err;
+        await this.deps.subscriptions.delete(sub.id);
+      }
+      await this.ensure(job.integrationId);
+      return { done: 'reauthorized' };
+    }
+    if (event === 'subscriptionRemoved') {
+      await this.deps.subscriptions.delete(sub.id);
+      await this.ensure(job.integrationId);
+      await this.deps.jobs.enqueue(sweepJob(job.integrationId, { from: this.deps.clock.now() - 24 * 3_600_000 }, 'sweep', `removed:${sub.id}`));
+      return { done: 'recreated' };
+    }
+    // missed: Graph dropped notifications; the sweep finds what they were about
+    await this.deps.jobs.enqueue(sweepJob(job.integrationId, { from: this.deps.clock.now() - 24 * 3_600_000 }, 'sweep', `missed:${sub.id}:${job.id}`));
+    return { done: 'sweep queued' };
+  }
+}

@@ -1,0 +1,63 @@
+import type { Clock } from '../clock.js';
+import type { ActiveJob } from '../store/model.js';
+import type { CursorRepository, JobRepository } from '../store/store.js';
+import type { JobContext } from '../queue/worker.js';
+import type { IntegrationContexts } from './integration-context.js';
+import { attachTranscriptJob, ingestRecordingJob } from './job-kinds.js';
+
+export interface SweepDeps {
+  contexts: Pick<IntegrationContexts, 'get'>;
+  jobs: Pick<JobRepository, 'enqueue'>;
+  cursors: Pick<CursorRepository, 'get' | 'set'>;
+  clock: Clock;
+  /** how far back the first sweep of an integration looks (default 7 days) */
+  firstLookbackMs?: number;
+  /** each sweep overlaps the previous by this much, for late-appearing recordings (default 6 h) */
+  overlapMs?: number;
+}
+
+const CURSOR = 'sweep';
+
+/**
+ * The safety net under change notifications, and the backfill: for every user in the tenant, list the
+ * recordings (and transcripts) of meetings they organized in a window and queue each one. Queueing is
+ * idempotent (one job per recording), so overlapping sweeps and notifications never archive twice.
+ * A regular sweep continues from its cursor; a backfill covers the window an admin chose.
+ */
+export function createSweepHandler(deps: SweepDeps) {
+  return async (job: ActiveJob, ctx: JobContext): Promise<{ users: number; recordings: number; queued: number }> => {
+    const p = job.payload as { source?: 'sweep' | 'backfill'; from?: number; to?: number };
+    const source = p.source === 'backfill' ? 'backfill' : 'sweep';
+    const c = await deps.contexts.get(job.integrationId);
+    const now = deps.clock.now();
+    const cursor = source === 'sweep' ? await deps.cursors.get(job.integrationId, CURSOR) : null;
+    const from = p.from ?? (cursor ? Number(cursor.value) - (deps.overlapMs ?? 6 * 3_600_000) : now - (deps.firstLookbackMs ?? 7 * 86_400_000));
+    const to = p.to ?? now;
+    const window = { from: new Date(from), to: new Date(to) };
+
+    let users = 0;
+    let recordings = 0;
+    let queued = 0;
+    for await (const user of c.graph.listUsers()) {
+      if (ctx.signal.aborted) throw new Error('sweep interrupted');
+      users += 1;
+      for await (const r of c.graph.listRecordings(user.id, window)) {
+        recordings += 1;
+        const { created } = await deps.jobs.enqueue(
+          ingestRecordingJob(job.integrationId, { meetingId: r.meetingId, recordingId: r.id, organizerId: r.organizerId }, source),
+        );
+        if (created) queued += 1;
+      }
+      if (c.settings.uploadTranscripts) {
+        for await (const t of c.graph.listTranscripts(user.id, window)) {
+          const { created } = await deps.jobs.enqueue(
+            attachTranscriptJob(job.integrationId, { meetingId: t.meetingId, transcriptId: t.id, organizerId: t.organizerId }, source),
+          );
+          if (created) queued += 1;
+        }
+      }
+    }
+    if (source === 'sweep' && p.to === undefined) await deps.cursors.set(job.integrationId, CURSOR, String(to));
+    return { users, recordings, queued };
+  };
+}

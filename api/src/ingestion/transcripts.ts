@@ -1,0 +1,47 @@
+import { AppError } from '../errors.js';
+import type { TranscriptInfo } from '../graph/graph-port.js';
+import type { RecordingRepository } from '../store/store.js';
+import type { IntegrationContext } from './integration-context.js';
+
+export type TranscriptOutcome = 'attached' | 'pending' | 'failed' | 'skipped';
+
+function label(index: number): string {
+  return index === 0 ? 'Teams' : `Teams (${index + 1})`;
+}
+
+/**
+ * Adds every transcript of the meeting to the entry as a WEBVTT caption (idempotent: Kaltura is asked
+ * for an existing caption with the same label first). Transcript-only problems (the tenant switch is
+ * off, the permission is missing) must not stop recordings, so they are recorded on the recording and
+ * reported as 'failed' instead of thrown.
+ */
+export async function attachTranscriptsOfMeeting(
+  c: IntegrationContext,
+  target: { integrationId: string; recordingId: string; organizerId: string; meetingId: string; entryId: string },
+  recordings: Pick<RecordingRepository, 'upsert'>,
+  known?: TranscriptInfo,
+): Promise<TranscriptOutcome> {
+  const key = { integrationId: target.integrationId, recordingId: target.recordingId };
+  try {
+    const listed = await c.graph.meetingTranscripts(target.organizerId, target.meetingId);
+    const transcripts = known && !listed.some((t) => t.id === known.id) ? [...listed, known] : listed;
+    if (transcripts.length === 0) {
+      await recordings.upsert(key, { transcript: { state: 'pending', error: null } });
+      return 'pending';
+    }
+    transcripts.sort((a, b) => a.createdDateTime.localeCompare(b.createdDateTime));
+    for (const [i, t] of transcripts.entries()) {
+      const vtt = await c.graph.transcriptVtt(t);
+      await c.kaltura.addCaption(target.entryId, { label: label(i), language: 'English', text: vtt });
+    }
+    await recordings.upsert(key, { transcript: { state: 'attached', error: null } });
+    return 'attached';
+  } catch (err) {
+    const e = err as AppError;
+    if (e instanceof AppError && (e.blocking || !e.retryable)) {
+      await recordings.upsert(key, { transcript: { state: 'failed', error: { code: e.code, message: e.message } } });
+      return 'failed';
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,15 @@
+/** One bench figure, printed as a JSON line. */
+export interface Metric {
+  name: string;
+  value: number | null;
+  unit: string;
+  /** set instead of a value when a figure could not be measured here */
+  skipped?: string;
+}
+
+export type Emit = (metric: Metric) => void;
+
+export interface Bench {
+  name: string;
+  run(emit: Emit): Promise<void>;
+}

@@ -1,3 +1,4 @@
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Emulators } from './emulators.js';
 import type { Fixture } from './fixture/schema.js';
@@ -12,7 +13,28 @@ export async function appEnvironment(
   dataDir: string,
   port: number,
 ): Promise<Record<string, string>> {
+  // the fixture's integrations, pointed at the emulated Kaltura, for the app to create at start
+  const seedFile = join(dataDir, 'integrations.json');
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(
+    seedFile,
+    JSON.stringify(
+      fixture.integrations.map((i) => ({
+        name: i.name,
+        tenantId: fixture.tenant.id,
+        appClientId: i.appClientId,
+        appClientSecret: i.appClientSecret,
+        kaltura: { ...i.kaltura, serviceUrl: emulators.kaltura.url },
+        enabled: i.enabled,
+        settings: i.settings,
+      })),
+      null,
+      2,
+    ),
+    { mode: 0o600 },
+  );
   return {
+    SEED_INTEGRATIONS_FILE: seedFile,
     ARCHIVER_MODE: 'sandbox',
     PORT: String(port),
     HOST: '127.0.0.1',

@@ -74,6 +74,9 @@ export const settings = {
     default: 'https://smba.trafficmanager.net/teams/',
     doc: 'Bot Connector service URL used for proactive messages when no conversation reference is stored yet.',
   },
+  SEED_INTEGRATIONS_FILE: {
+    doc: 'JSON file of integrations to create at start when none of that name exists (never overwritten); the sandbox declares its demo integration this way.',
+  },
   EXTRA_CA_FILE: {
     doc: 'PEM file of an extra certificate authority to trust for outbound HTTPS (the sandbox CA, a corporate proxy). Verification is never turned off.',
   },
@@ -108,6 +111,7 @@ const schema = z.object({
   BOT_TYPE: z.enum(['SingleTenant', 'MultiTenant']),
   BOT_TENANT_ID: optional(z.string().min(1)),
   BOT_CONNECTOR_URL: url,
+  SEED_INTEGRATIONS_FILE: optional(z.string().min(1)),
   EXTRA_CA_FILE: optional(z.string().min(1)),
 });
 
@@ -127,6 +131,7 @@ export interface AppConfig {
   sso: { clientId?: string; allowedTenants: string[]; adminRole: string };
   bot: { id?: string; password?: string; type: 'SingleTenant' | 'MultiTenant'; tenantId?: string; connectorUrl: string };
   extraCaFile?: string;
+  seedIntegrationsFile?: string;
 }
 
 const productionRequired: SettingName[] = ['SECRET_KEYS', 'TEAMS_APP_CLIENT_ID', 'BOT_ID', 'BOT_PASSWORD', 'PUBLIC_URL'];
@@ -175,5 +180,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     bot: { id: c.BOT_ID, password: c.BOT_PASSWORD, type: c.BOT_TYPE, tenantId: c.BOT_TENANT_ID, connectorUrl: c.BOT_CONNECTOR_URL },
     extraCaFile: c.EXTRA_CA_FILE,
+    seedIntegrationsFile: c.SEED_INTEGRATIONS_FILE,
   };
 }

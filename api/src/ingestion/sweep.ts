@@ -10,7 +10,7 @@ export interface SweepDeps {
   jobs: Pick<JobRepository, 'enqueue'>;
   cursors: Pick<CursorRepository, 'get' | 'set'>;
   clock: Clock;
-  /** how far back the first sweep of an integration looks (default 7 days) */
+  /** how far back the first sweep of an integration looks (default 30 days) */
   firstLookbackMs?: number;
   /** each sweep overlaps the previous by this much, for late-appearing recordings (default 6 h) */
   overlapMs?: number;
@@ -31,7 +31,7 @@ export function createSweepHandler(deps: SweepDeps) {
     const c = await deps.contexts.get(job.integrationId);
     const now = deps.clock.now();
     const cursor = source === 'sweep' ? await deps.cursors.get(job.integrationId, CURSOR) : null;
-    const from = p.from ?? (cursor ? Number(cursor.value) - (deps.overlapMs ?? 6 * 3_600_000) : now - (deps.firstLookbackMs ?? 7 * 86_400_000));
+    const from = p.from ?? (cursor ? Number(cursor.value) - (deps.overlapMs ?? 6 * 3_600_000) : now - (deps.firstLookbackMs ?? 30 * 86_400_000));
     const to = p.to ?? now;
     const window = { from: new Date(from), to: new Date(to) };
 

@@ -40,7 +40,7 @@ export const settings = {
     doc: 'Comma-separated `keyId:base64key` AES-256 keys for secrets at rest; the first encrypts, all decrypt. Required in production; the sandbox makes its own.',
     secret: true,
   },
-  LOG_LEVEL: { default: 'info', doc: '`fatal`, `error`, `warn`, `info`, `debug` or `trace`.' },
+  LOG_LEVEL: { default: 'info', doc: '`silent`, `fatal`, `error`, `warn`, `info`, `debug` or `trace`.' },
   ENTRA_AUTHORITY_HOST: {
     default: 'https://login.microsoftonline.com',
     doc: 'Entra ID authority host (national clouds: https://login.microsoftonline.us, https://login.chinacloudapi.cn).',
@@ -97,7 +97,7 @@ const schema = z.object({
   MONGODB_URI: optional(z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')),
   MONGODB_DB: z.string().min(1),
   SECRET_KEYS: optional(z.string().regex(/^[\w.-]+:[A-Za-z0-9+/=]+(,[\w.-]+:[A-Za-z0-9+/=]+)*$/, 'must be keyId:base64key[,…]')),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
+  LOG_LEVEL: z.enum(['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace']),
   ENTRA_AUTHORITY_HOST: url,
   GRAPH_BASE_URL: url,
   GRAPH_TOKEN_SCOPE: z.string().regex(/\/\.default$/, 'must end with /.default'),

@@ -129,12 +129,12 @@ export function createIngestRecordingHandler(deps: IngestDeps) {
 
       await c.kaltura.addToCategories(progress.entryId!, categoryIds);
       const url = entryUrl(deps.entryUrlTemplate, c.integration.kaltura.partnerId, progress.entryId!);
-      await record({ state: 'archived', entryId: progress.entryId!, entryUrl: url, bytesDone: progress.bytesTotal ?? 0, error: null });
-      await save({ step: 'archived' });
-
+      // transcripts before 'archived': a transcript job waits for that mark, so the two never add the same caption at once
       const transcript = c.settings.uploadTranscripts
         ? await attachTranscriptsOfMeeting(c, { ...key, organizerId, meetingId: payload.meetingId, entryId: progress.entryId! }, deps.recordings)
         : 'skipped';
+      await record({ state: 'archived', entryId: progress.entryId!, entryUrl: url, bytesDone: progress.bytesTotal ?? 0, error: null });
+      await save({ step: 'archived' });
 
       await deps.jobs.enqueue(
         notifyOrganizerJob(job.integrationId, payload.recordingId, {

@@ -1,0 +1,93 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../api/src/config.js';
+import { createLogger } from '../../api/src/logging/logger.js';
+import { startApp, type AppOverrides, type RunningApp } from '../../api/src/main.js';
+import { appEnvironment } from '../../sandbox/app-environment.js';
+import type { Fixture } from '../../sandbox/fixture/schema.js';
+import { freePort } from '../../sandbox/process-utils.js';
+import { startTestEmulators, type TestEmulators } from './emulators.js';
+
+export interface KalturaEntryState {
+  id: string;
+  userId: string;
+  creatorId: string;
+  name: string;
+  description: string;
+  referenceId: string | null;
+  adminTags: string | null;
+  categories: string[];
+  entitledUsersEdit: string[];
+  entitledUsersPublish: string[];
+  entitledUsersView: string[];
+  status: number;
+  captions: Array<{ label: string | null; format: string | null; text: string | null }>;
+  contentSize: number | null;
+  contentSha256: string | null;
+}
+
+export interface AppHarness {
+  e: TestEmulators;
+  app: RunningApp;
+  env: Record<string, string>;
+  entries(): Promise<KalturaEntryState[]>;
+  messages(): Promise<Array<{ recipient?: { id?: string; aadObjectId?: string }; attachments?: Array<{ content?: unknown }> }>>;
+  release(kind: 'recording' | 'transcript', id: string): Promise<unknown>;
+  /** restarts the app (same data dir, same emulators) */
+  restart(overrides?: AppOverrides): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const fastApp: AppOverrides = {
+  worker: { concurrency: 2, pollMs: 100, leaseMs: 10_000 },
+  every: { subscriptionsMs: 60_000, sweepMs: 3_600_000, healthMs: 500 },
+  transcriptWaitMs: 300,
+};
+
+/** The emulators plus the real app in this process, configured only through its environment. */
+export async function startAppHarness(fixture?: Fixture, overrides: AppOverrides = fastApp): Promise<AppHarness> {
+  const e = await startTestEmulators(fixture);
+  const dataDir = await mkdtemp(join(tmpdir(), 'archiver-app-'));
+  const env = { ...(await appEnvironment(e.fixture, e, dataDir, await freePort())), LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' };
+  const logger = createLogger(env.LOG_LEVEL!);
+  let app = await startApp(loadConfig(env), logger, overrides);
+  await e.control(e.kaltura, 'POST', '/__control/settings', { readyDelayMs: 0 });
+  const h: AppHarness = {
+    e,
+    get app() {
+      return app;
+    },
+    env,
+    entries: async () => (await e.control<{ entries: KalturaEntryState[] }>(e.kaltura, 'GET', '/__control/state')).entries,
+    messages: async () => e.control(e.connector, 'GET', '/__control/messages'),
+    release: (kind, id) => e.control(e.graph, 'POST', `/__control/${kind}s/${encodeURIComponent(id)}/available`),
+    restart: async (o = overrides) => {
+      await app.close();
+      app = await startApp(loadConfig(env), logger, o);
+    },
+    close: async () => {
+      await app.close().catch(() => undefined);
+      await e.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  return h;
+}
+
+/** Polls until `check` returns a truthy value, or fails with what it last saw. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v) return v;
+      last = v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+}

@@ -77,6 +77,10 @@ export const settings = {
   SEED_INTEGRATIONS_FILE: {
     doc: 'JSON file of integrations to create at start when none of that name exists (never overwritten); the sandbox declares its demo integration this way.',
   },
+  WORKER_LEASE_MS: {
+    default: '60000',
+    doc: 'How long a worker holds a job between renewals (renewed every third of it); after a crash, the job is taken up again once this has passed.',
+  },
   EXTRA_CA_FILE: {
     doc: 'PEM file of an extra certificate authority to trust for outbound HTTPS (the sandbox CA, a corporate proxy). Verification is never turned off.',
   },
@@ -112,6 +116,7 @@ const schema = z.object({
   BOT_TENANT_ID: optional(z.string().min(1)),
   BOT_CONNECTOR_URL: url,
   SEED_INTEGRATIONS_FILE: optional(z.string().min(1)),
+  WORKER_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000),
   EXTRA_CA_FILE: optional(z.string().min(1)),
 });
 
@@ -130,6 +135,7 @@ export interface AppConfig {
   kaltura: { defaultServiceUrl: string; entryUrlTemplate: string };
   sso: { clientId?: string; allowedTenants: string[]; adminRole: string };
   bot: { id?: string; password?: string; type: 'SingleTenant' | 'MultiTenant'; tenantId?: string; connectorUrl: string };
+  worker: { leaseMs: number };
   extraCaFile?: string;
   seedIntegrationsFile?: string;
 }
@@ -179,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       adminRole: c.ADMIN_ROLE,
     },
     bot: { id: c.BOT_ID, password: c.BOT_PASSWORD, type: c.BOT_TYPE, tenantId: c.BOT_TENANT_ID, connectorUrl: c.BOT_CONNECTOR_URL },
+    worker: { leaseMs: c.WORKER_LEASE_MS },
     extraCaFile: c.EXTRA_CA_FILE,
     seedIntegrationsFile: c.SEED_INTEGRATIONS_FILE,
   };

@@ -92,7 +92,7 @@ export async function startApp(config: AppConfig, logger: Logger, overrides: App
       handlers: pipeline.handlers,
       concurrency: overrides.worker?.concurrency ?? 4,
       pollMs: overrides.worker?.pollMs ?? 1_000,
-      leaseMs: overrides.worker?.leaseMs ?? 60_000,
+      leaseMs: overrides.worker?.leaseMs ?? config.worker.leaseMs,
       claim: { maxActivePerIntegration: 2 },
       onError: (err, job) => logger.warn({ err, jobId: job?.id, kind: job?.kind }, 'worker problem'),
     });

@@ -6,6 +6,7 @@ import type { JobHandler } from '../queue/worker.js';
 import type { Integration } from '../store/model.js';
 import type { IntegrationRepository, JobRepository } from '../store/store.js';
 import type { IntegrationContexts } from './integration-context.js';
+import { isTranscriptOnly } from './subscriptions.js';
 
 export interface HealthDeps {
   contexts: Pick<IntegrationContexts, 'get' | 'forget'>;
@@ -52,7 +53,7 @@ export async function checkIntegration(deps: HealthDeps, integration: Pick<Integ
   try {
     const c = await deps.contexts.get(integration.id);
     const s = c.settings;
-    await c.graph.verifyAccess({ transcripts: s.uploadTranscripts, entraGroups: s.uploadScope !== 'all' && s.groupSource === 'entra' });
+    await c.graph.verifyAccess({ transcripts: false, entraGroups: s.uploadScope !== 'all' && s.groupSource === 'entra' });
     await c.kaltura.verifyCredentials();
     await c.kaltura.categoryIdsByFullName(s.categories);
     if (s.userNotFoundMethod === 'assign-default' && !(await c.kaltura.getUser(s.defaultUserId))) {
@@ -67,9 +68,29 @@ export async function checkIntegration(deps: HealthDeps, integration: Pick<Integ
     const e = err as AppError;
     return { ok: false, code: e.code ?? 'UNEXPECTED_ERROR', message: e.message };
   }
-  await deps.integrations.setHealth(integration.id, { state: 'ok', error: null, checkedAt: at });
+  const warning = await transcriptWarning(deps, integration.id);
+  await deps.integrations.setHealth(integration.id, warning ? { state: 'warning', error: healthError(warning, at), checkedAt: at } : { state: 'ok', error: null, checkedAt: at });
   if (await deps.jobs.resume(integration.id)) deps.logger.info({ integrationId: integration.id }, 'integration healthy again: its jobs resume');
   return { ok: true };
+}
+
+/** A transcript-only problem, when transcripts are on: reported as a warning, recordings go on. */
+async function transcriptWarning(deps: HealthDeps, integrationId: string): Promise<AppError | undefined> {
+  const c = await deps.contexts.get(integrationId);
+  if (!c.settings.uploadTranscripts) return undefined;
+  try {
+    await c.graph.verifyAccess({ transcripts: true });
+    return undefined;
+  } catch (err) {
+    if (isTranscriptOnly(err)) return err as AppError;
+    throw err;
+  }
+}
+
+/** Records a transcript-only problem as a warning (the integration keeps running). */
+export async function recordTranscriptWarning(deps: Pick<HealthDeps, 'integrations' | 'clock'>, integrationId: string, err: AppError): Promise<void> {
+  const at = deps.clock.now();
+  await deps.integrations.setHealth(integrationId, { state: 'warning', error: healthError(err, at), checkedAt: at });
 }
 
 /** For the scheduler: re-test every paused integration. */

@@ -8,7 +8,7 @@ import type { JobHandler } from '../queue/worker.js';
 import type { JsonObject } from '../store/json.js';
 import type { Store } from '../store/store.js';
 import { createAttachTranscriptHandler } from './attach-transcript.js';
-import { checkIntegration, recheckPaused, recordBlocking, withHealth, type HealthDeps } from './health.js';
+import { checkIntegration, recheckPaused, recordBlocking, recordTranscriptWarning, withHealth, type HealthDeps } from './health.js';
 import { createIngestRecordingHandler } from './ingest-recording.js';
 import type { IntegrationContexts } from './integration-context.js';
 import { JobKind } from './job-kinds.js';
@@ -45,7 +45,15 @@ export interface Pipeline {
 export function createPipeline(o: PipelineOptions): Pipeline {
   const { store, contexts, clock, logger } = o;
   const health: HealthDeps = { contexts, integrations: store.integrations, jobs: store.jobs, clock, logger };
-  const subscriptions = new SubscriptionManager({ contexts, subscriptions: store.subscriptions, jobs: store.jobs, publicUrl: o.publicUrl, clock, logger });
+  const subscriptions = new SubscriptionManager({
+    contexts,
+    subscriptions: store.subscriptions,
+    jobs: store.jobs,
+    publicUrl: o.publicUrl,
+    clock,
+    logger,
+    onTranscriptProblem: (id, err) => recordTranscriptWarning(health, id, err),
+  });
 
   const notify: JobHandler = async (job) => {
     if (!o.bot) return { skipped: 'no bot configured', activityId: null };

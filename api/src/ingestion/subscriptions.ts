@@ -26,6 +26,13 @@ export interface SubscriptionDeps {
   lifetimeMs?: number;
   /** renew when less than this is left (default a day) */
   renewBeforeMs?: number;
+  /** transcripts cannot be subscribed to (permission or tenant switch): recordings go on */
+  onTranscriptProblem?: (integrationId: string, err: GraphError) => Promise<void>;
+}
+
+/** Problems that stop transcripts only; recordings keep flowing while an admin fixes them. */
+export function isTranscriptOnly(err: unknown): boolean {
+  return err instanceof GraphError && (err.code === 'MISSING_TRANSCRIPT_PERMISSION' || err.code === 'TRANSCRIPT_API_ACCESS_DISABLED');
 }
 
 export function sweepJob(integrationId: string, window: { from?: number; to?: number }, source: 'sweep' | 'backfill', key: string): NewJob {
@@ -76,7 +83,18 @@ export class SubscriptionManager {
         await this.deps.jobs.enqueue(sweepJob(integrationId, { from: sub.expiresAt - 3_600_000 }, 'sweep', `gap:${sub.id}`));
       }
     }
-    for (const resource of wanted) await this.create(integrationId, resource);
+    // recordings first: a transcript-only problem must not keep recordings from being announced
+    for (const resource of [...wanted].sort((a) => (a === RESOURCES.recordings ? -1 : 1))) {
+      try {
+        await this.create(integrationId, resource);
+      } catch (err) {
+        if (resource === RESOURCES.transcripts && isTranscriptOnly(err)) {
+          await this.deps.onTranscriptProblem?.(integrationId, err as GraphError);
+          continue;
+        }
+        throw err;
+      }
+    }
   }
 
   private async create(integrationId: string, resource: string): Promise<void> {

@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { settings } from '../../api/src/config.js';
+import { waitForHealthy } from '../../sandbox/process-utils.js';
+
+/**
+ * The real app as a child process, configured only through its environment, as production runs it.
+ * Under tsx (tests) it runs api/src/main.ts through tsx; from dist/ (the built bench) it runs the
+ * built dist/api/src/main.js, so what is measured is the app without a compiler in the process.
+ */
+export interface AppProcess {
+  child: ChildProcess;
+  pid: number;
+  url: string;
+  /** the last 64 KiB of the app's stdout and stderr, for failure messages */
+  output(): string;
+  /** resolves with the exit code or signal once the process is gone */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** the process's peak resident set size so far (VmHWM), in bytes; Linux only */
+  peakRssBytes(): Promise<number>;
+  /** SIGKILL: a crash, nothing gets to clean up */
+  crash(): Promise<void>;
+  /** SIGTERM and wait (SIGKILL after 10 s) */
+  stop(): Promise<void>;
+}
+
+export function appEntry(): { command: string; args: string[] } {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const main = new URL(fromSource ? '../../api/src/main.ts' : '../../api/src/main.js', import.meta.url).pathname;
+  const quiet = '--disable-warning=DEP0111'; // restify 11 pulls in spdy, which touches process.binding
+  return { command: process.execPath, args: fromSource ? [quiet, '--import', 'tsx', main] : [quiet, main] };
+}
+
+/** this process's environment without any of the app's settings: the child gets exactly the ones given */
+function inheritedEnv(): Record<string, string> {
+  const own = new Set(Object.keys(settings));
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !own.has(e[0])));
+}
+
+export async function spawnApp(env: Record<string, string>, options: { startTimeoutMs?: number } = {}): Promise<AppProcess> {
+  const entry = appEntry();
+  const child = spawn(entry.command, entry.args, {
+    env: { ...inheritedEnv(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const keep = (chunk: Buffer) => {
+    out = (out + chunk.toString('utf8')).slice(-64 * 1024);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const gone = () => child.exitCode !== null || child.signalCode !== null;
+  const url = `http://127.0.0.1:${env.PORT}`;
+  const app: AppProcess = {
+    child,
+    pid: child.pid!,
+    url,
+    output: () => out,
+    exited,
+    peakRssBytes: async () => {
+      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+      const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
+      if (!m) throw new Error(`no VmHWM in /proc/${child.pid}/status`);
+      return Number(m[1]) * 1024;
+    },
+    crash: async () => {
+      if (!gone()) child.kill('SIGKILL');
+      await exited;
+    },
+    stop: async () => {
+      if (gone()) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  const early = exited.then(({ code, signal }) => {
+    throw new Error(`the app exited during start-up (code ${code}, signal ${signal}):\n${out}`);
+  });
+  try {
+    await Promise.race([waitForHealthy(`${url}/healthz`, options.startTimeoutMs ?? 60_000), early]);
+  } catch (err) {
+    await app.crash();
+    throw err;
+  }
+  early.catch(() => undefined);
+  return app;
+}

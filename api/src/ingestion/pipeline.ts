@@ -83,7 +83,13 @@ export function createPipeline(o: PipelineOptions): Pipeline {
       createIngestRecordingHandler({ contexts, recordings: store.recordings, jobs: store.jobs, logger, entryUrlTemplate: o.entryUrlTemplate, chunkSize: o.chunkSize }),
     ),
     [JobKind.attachTranscript]: withHealth(health, createAttachTranscriptHandler({ contexts, recordings: store.recordings, recordingWaitMs: o.transcriptWaitMs })),
-    [JobKind.sweep]: withHealth(health, createSweepHandler({ contexts, jobs: store.jobs, cursors: store.cursors, clock })),
+    [JobKind.sweep]: withHealth(health, createSweepHandler({
+        contexts,
+        jobs: store.jobs,
+        cursors: store.cursors,
+        clock,
+        onTranscriptProblem: (id, err) => recordTranscriptWarning(health, id, err),
+      })),
     [JobKind.subscriptionLifecycle]: withHealth(health, (job) => subscriptions.handleLifecycle(job)),
     'notify-organizer': notify,
   };

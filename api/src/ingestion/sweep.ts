@@ -2,7 +2,9 @@ import type { Clock } from '../clock.js';
 import type { ActiveJob } from '../store/model.js';
 import type { CursorRepository, JobRepository } from '../store/store.js';
 import type { JobContext } from '../queue/worker.js';
+import type { GraphError } from '../graph/graph-errors.js';
 import type { IntegrationContexts } from './integration-context.js';
+import { isTranscriptOnly } from './subscriptions.js';
 import { attachTranscriptJob, ingestRecordingJob } from './job-kinds.js';
 
 export interface SweepDeps {
@@ -14,6 +16,7 @@ export interface SweepDeps {
   firstLookbackMs?: number;
   /** each sweep overlaps the previous by this much, for late-appearing recordings (default 6 h) */
   overlapMs?: number;
+  onTranscriptProblem?: (integrationId: string, err: GraphError) => Promise<void>;
 }
 
 const CURSOR = 'sweep';
@@ -38,6 +41,7 @@ export function createSweepHandler(deps: SweepDeps) {
     let users = 0;
     let recordings = 0;
     let queued = 0;
+    let transcriptsBlocked = false;
     for await (const user of c.graph.listUsers()) {
       if (ctx.signal.aborted) throw new Error('sweep interrupted');
       users += 1;
@@ -48,12 +52,19 @@ export function createSweepHandler(deps: SweepDeps) {
         );
         if (created) queued += 1;
       }
-      if (c.settings.uploadTranscripts) {
-        for await (const t of c.graph.listTranscripts(user.id, window)) {
-          const { created } = await deps.jobs.enqueue(
-            attachTranscriptJob(job.integrationId, { meetingId: t.meetingId, transcriptId: t.id, organizerId: t.organizerId }, source),
-          );
-          if (created) queued += 1;
+      if (c.settings.uploadTranscripts && !transcriptsBlocked) {
+        try {
+          for await (const t of c.graph.listTranscripts(user.id, window)) {
+            const { created } = await deps.jobs.enqueue(
+              attachTranscriptJob(job.integrationId, { meetingId: t.meetingId, transcriptId: t.id, organizerId: t.organizerId }, source),
+            );
+            if (created) queued += 1;
+          }
+        } catch (err) {
+          // transcripts off or not permitted: recordings are still swept; health shows the warning
+          if (!isTranscriptOnly(err)) throw err;
+          transcriptsBlocked = true;
+          await deps.onTranscriptProblem?.(job.integrationId, err as GraphError);
         }
       }
     }

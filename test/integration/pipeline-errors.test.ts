@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { checkIntegration } from '../../api/src/ingestion/pipeline.js';
+import { describeError } from '../../api/src/integrations/error-catalogue.js';
+import type { Fixture } from '../../sandbox/fixture/schema.js';
+import { demoFixture } from '../support/emulators.js';
+import { startAppHarness, waitFor, type AppHarness } from '../support/app-harness.js';
+
+async function demoAllAvailable(mutate: (f: Fixture) => void = () => undefined): Promise<Fixture> {
+  const f = structuredClone(await demoFixture());
+  for (const m of f.meetings) for (const r of m.recordings) r.available = true;
+  mutate(f);
+  return f;
+}
+
+async function health(h: AppHarness) {
+  return (await h.app.store.integrations.list())[0]!.health;
+}
+
+async function loadEverywhere(h: AppHarness, f: Fixture) {
+  for (const emulator of [h.e.entra, h.e.graph, h.e.kaltura]) await h.e.control(emulator, 'POST', '/__control/fixture', f);
+  await h.e.control(h.e.kaltura, 'POST', '/__control/settings', { readyDelayMs: 0 });
+}
+
+async function archivedCount(h: AppHarness): Promise<number> {
+  const integration = (await h.app.store.integrations.list())[0]!;
+  return (await h.app.store.recordings.list({ integrationId: integration.id })).items.filter((r) => r.state === 'archived').length;
+}
+
+/**
+ * Each blocking error of the admin guide's table (and the others DESIGN.md adds) reaches the
+ * integration's health with its stable code and words, pauses the integration's jobs without a hot
+ * loop, and clears by itself once the cause is fixed.
+ */
+describe('pipeline: errors an admin sees', function () {
+  let h: AppHarness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  const cases: Array<{ code: string; words: RegExp; break: (f: Fixture) => void }> = [
+    {
+      code: 'SECRET_EXPIRED',
+      words: /The provided application secret has expired\./,
+      break: (f) => (f.appRegistrations[0]!.secrets[0]!.expiresAt = '2021-01-01T00:00:00Z'),
+    },
+    {
+      code: 'SECRET_INVALID',
+      words: /The provided application secret is invalid\./,
+      break: (f) => (f.appRegistrations[0]!.secrets[0]!.value = 'a-different-secret-value'),
+    },
+    {
+      code: 'MISSING_RECORDING_PERMISSION',
+      words: /missing the 'OnlineMeetingRecording\.Read\.All' permission/,
+      break: (f) => (f.appRegistrations[0]!.permissions = f.appRegistrations[0]!.permissions.filter((p) => p !== 'OnlineMeetingRecording.Read.All')),
+    },
+    {
+      code: 'APPLICATION_ACCESS_POLICY_MISSING',
+      words: /Application policy is missing for the configured application registration\./,
+      break: (f) => (f.appRegistrations[0]!.applicationAccessPolicy = false),
+    },
+    {
+      code: 'CATEGORY_NOT_FOUND',
+      words: /does not exist in Kaltura.*"MediaSpace>site>channels>Teams recordings"/,
+      break: (f) => (f.kaltura.categories = f.kaltura.categories.filter((c) => c.fullName !== 'MediaSpace>site>channels>Teams recordings')),
+    },
+    {
+      code: 'KALTURA_CREDENTIALS_REJECTED',
+      words: /Kaltura rejected the partner credentials\./,
+      break: (f) => (f.kaltura.appTokens[0]!.token = 'a-rotated-app-token-value-000000'),
+    },
+  ];
+
+  for (const c of cases) {
+    it(`${c.code}: shown with the guide's words, jobs paused without hammering, resumed once fixed`, async () => {
+      const good = await demoAllAvailable();
+      h = await startAppHarness(await demoAllAvailable(c.break));
+      const broken = await waitFor(`health ${c.code}`, async () => {
+        const s = await health(h!);
+        return s.state === 'error' && s.error?.code === c.code ? s : undefined;
+      });
+      assert.match(broken.error!.message, c.words);
+      assert.equal((await h.entries()).length, 0);
+      const integrationId = (await h.app.store.integrations.list())[0]!.id;
+      assert.deepEqual((await h.app.store.jobs.paused()).map((p) => p.integrationId), [integrationId]);
+
+      // paused means quiet: over a second, at most the periodic health checks reach the services
+      const before = (await h.e.control<unknown[]>(h.e.graph, 'GET', '/__control/requests')).length;
+      await new Promise((r) => setTimeout(r, 1000));
+      const during = (await h.e.control<unknown[]>(h.e.graph, 'GET', '/__control/requests')).length - before;
+      assert.ok(during < 25, `${during} Graph requests in a second while paused`);
+
+      await loadEverywhere(h, good);
+      await waitFor('all three recordings archived after the fix', async () => (await archivedCount(h!)) === 3, 30_000);
+      const healed = await health(h);
+      assert.equal(healed.state, 'ok');
+      assert.equal(healed.error, null);
+      assert.deepEqual(await h.app.store.jobs.paused(), []);
+    });
+  }
+
+  it('the connection test names an unknown client id and an unknown tenant', async () => {
+    h = await startAppHarness(await demoAllAvailable());
+    const store = h.app.store;
+    let integration = (await store.integrations.list())[0]!;
+    integration = await store.integrations.update(integration.id, integration.version, { appClientId: '12345678-1234-4234-8234-123456789012' });
+    const noClient = await checkIntegration(h.app.pipeline.health, integration);
+    assert.deepEqual([noClient.ok, noClient.code], [false, 'UNKNOWN_CLIENT_ID']);
+    assert.match(noClient.message!, /No application with this client ID exists/);
+    integration = await store.integrations.update(integration.id, integration.version, {
+      appClientId: h.e.fixture.appRegistrations[0]!.clientId,
+      tenantId: '12345678-1234-4234-8234-123456789099',
+    });
+    const noTenant = await checkIntegration(h.app.pipeline.health, integration);
+    assert.deepEqual([noTenant.ok, noTenant.code], [false, 'UNKNOWN_TENANT']);
+    assert.equal((await health(h)).error?.code, 'UNKNOWN_TENANT');
+    integration = await store.integrations.update(integration.id, integration.version, { tenantId: h.e.fixture.tenant.id });
+    assert.deepEqual(await checkIntegration(h.app.pipeline.health, integration), { ok: true });
+    assert.equal((await health(h)).state, 'ok');
+  });
+
+  it('transcripts switched off in the tenant: a warning with the PowerShell fix, recordings still archived', async () => {
+    h = await startAppHarness(await demoAllAvailable((f) => (f.tenant.transcriptApiAccess = false)));
+    await waitFor('three recordings archived', async () => (await archivedCount(h!)) === 3, 30_000);
+    const s = await waitFor('a transcript warning', async () => {
+      const x = await health(h!);
+      return x.error?.code === 'TRANSCRIPT_API_ACCESS_DISABLED' ? x : undefined;
+    });
+    assert.equal(s.state, 'warning');
+    assert.match(s.error!.message, /transcripts is turned off/);
+    assert.match(describeError('TRANSCRIPT_API_ACCESS_DISABLED')!.fix, /Set-CsTeamsMeetingConfiguration -EnableGraphTranscriptAccess \$true/);
+    assert.ok((await h.entries()).every((x) => x.captions.length === 0));
+  });
+});

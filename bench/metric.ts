@@ -3,6 +3,8 @@ export interface Metric {
   name: string;
   value: number | null;
   unit: string;
+  /** how many items the figure was measured over, where that matters */
+  jobs?: number;
   /** set instead of a value when a figure could not be measured here */
   skipped?: string;
 }

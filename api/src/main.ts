@@ -100,16 +100,20 @@ export async function startApp(config: AppConfig, logger: Logger, overrides: App
     pipeline.startScheduler();
   }
   logger.info({ url, mode: config.mode, role: config.role, store: config.store.kind }, 'app listening');
+  let closing: Promise<void> | undefined;
   return {
     url,
     store,
     pipeline,
-    close: async () => {
-      pipeline.stopScheduler();
-      await worker?.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await store.close();
-      await trust.dispatcher.close();
+    close: () => {
+      closing ??= (async () => {
+        pipeline.stopScheduler();
+        await worker?.stop();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await store.close();
+        await trust.dispatcher.close();
+      })();
+      return closing;
     },
   };
 }

@@ -2,7 +2,7 @@ import { permissions, requireAccessPolicy, requireAnyRole, requireTranscriptAcce
 import { parseDateTimeOffset, type FunctionCall } from './function-call.js';
 import { artifactJson } from './graph-resources.js';
 import { pathUser, type GraphContext } from './graph-route.js';
-import { compareArtifacts, type Artifact, type ArtifactKind } from './graph-store.js';
+import { compareArtifacts, createdAt, type Artifact, type ArtifactKind } from './graph-store.js';
 import { graphErrors, sendGraphJson } from './graph-wire.js';
 import { decodeToken, encodeToken, pageToken, queryOption, topOption } from './odata-query.js';
 
@@ -99,7 +99,7 @@ function matches(a: Artifact, t: GetAllToken, hi: number): boolean {
   if (a.kind !== t.k || a.visibleSeq === undefined) return false;
   if (a.visibleSeq <= t.lo || a.visibleSeq > hi) return false;
   if (a.meeting.organizerId.toLowerCase() !== t.o.toLowerCase()) return false;
-  const created = Date.parse(a.item.createdDateTime);
+  const created = Date.parse(createdAt(a));
   if (t.s !== undefined && created < t.s) return false;
   if (t.e !== undefined && created > t.e) return false;
   return true;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FixtureGroup, FixtureMeeting, FixtureUser } from '../fixture/schema.js';
-import type { Artifact } from './graph-store.js';
+import { createdAt, type Artifact } from './graph-store.js';
 
 /** Graph's JSON for the resources we serve (reference §2.2, §3, §6), built from fixture records. */
 
@@ -66,7 +66,7 @@ export function artifactJson(base: string, a: Artifact, tenantId: string): Recor
     meetingId: a.meeting.id,
     callId: a.callId,
     contentCorrelationId: a.contentCorrelationId,
-    createdDateTime: a.item.createdDateTime,
+    createdDateTime: createdAt(a),
     endDateTime: a.item.endDateTime,
     meetingOrganizer: { application: null, device: null, user: teamworkUser(a.meeting.organizerId, tenantId) },
   };

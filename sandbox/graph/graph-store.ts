@@ -238,8 +238,16 @@ export function artifactKey(kind: ArtifactKind, id: string): string {
   return `${kind}:${id}`;
 }
 
+/**
+ * When Graph says the recording or transcript was created: the fixture's time for one that was there
+ * from the start, the moment it was made available for one held back (as a meeting ending now would).
+ */
+export function createdAt(a: Artifact): string {
+  return a.availableAt ?? a.item.createdDateTime;
+}
+
 /** getAll* order: oldest first, ties broken by id so pages are stable. */
 export function compareArtifacts(a: Artifact, b: Artifact): number {
-  const t = Date.parse(a.item.createdDateTime) - Date.parse(b.item.createdDateTime);
+  const t = Date.parse(createdAt(a)) - Date.parse(createdAt(b));
   return t !== 0 ? t : a.item.id < b.item.id ? -1 : a.item.id > b.item.id ? 1 : 0;
 }

@@ -14,7 +14,8 @@ describe('MongoDB store (FerretDB unless MONGODB_URI is set)', function () {
   let admin: MongoClient | null = null;
 
   before(async function () {
-    this.timeout(60_000);
+    // The first run may build FerretDB (see findFerretDb), which takes a while.
+    this.timeout(600_000);
     target = await mongoForTests();
     if (!target) return this.skip();
     console.log(`      MongoDB contract run against ${target.description}`);

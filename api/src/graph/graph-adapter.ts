@@ -61,8 +61,11 @@ function toRole(role: string | undefined): MeetingRole {
   return 'attendee';
 }
 
-function graphDate(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** Whole seconds, rounded outwards so a window never cuts off the second an item appeared in. */
+function graphDate(d: Date, edge: 'start' | 'end'): string {
+  const ms = d.getTime();
+  const rounded = edge === 'start' ? Math.floor(ms / 1000) * 1000 : Math.ceil(ms / 1000) * 1000;
+  return new Date(rounded).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /**
@@ -228,7 +231,7 @@ export class GraphAdapter implements GraphPort {
   ): AsyncIterable<RecordingInfo> {
     const first =
       `/users/${enc(organizerId)}/onlineMeetings/${fn}(meetingOrganizerUserId='${enc(organizerId)}',` +
-      `startDateTime=${graphDate(window.from)},endDateTime=${graphDate(window.to)})`;
+      `startDateTime=${graphDate(window.from, 'start')},endDateTime=${graphDate(window.to, 'end')})`;
     let next: string | undefined = first;
     while (next) {
       const url: string = next;

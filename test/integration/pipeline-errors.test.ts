@@ -99,6 +99,22 @@ describe('pipeline: errors an admin sees', function () {
     });
   }
 
+  it('Entra groups for the upload scope without GroupMember.Read.All: named, with the alternative', async () => {
+    h = await startAppHarness(
+      await demoAllAvailable((f) => {
+        f.appRegistrations[0]!.permissions = f.appRegistrations[0]!.permissions.filter((p) => p !== 'GroupMember.Read.All');
+        Object.assign(f.integrations[0]!.settings, { uploadScope: 'opt-in', groupSource: 'entra', groups: ['00000000-0000-4000-8000-000000000101'] });
+      }),
+    );
+    const s = await waitFor('health MISSING_GROUP_PERMISSION', async () => {
+      const x = await health(h!);
+      return x.error?.code === 'MISSING_GROUP_PERMISSION' ? x : undefined;
+    });
+    assert.equal(s.state, 'error');
+    assert.match(s.error!.message, /GroupMember\.Read\.All/);
+    assert.match(describeError('MISSING_GROUP_PERMISSION')!.fix, /or use Kaltura groups/);
+  });
+
   it('the connection test names an unknown client id and an unknown tenant', async () => {
     h = await startAppHarness(await demoAllAvailable());
     const store = h.app.store;

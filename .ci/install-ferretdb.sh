@@ -5,9 +5,10 @@
 set -euo pipefail
 VERSION=v1.24.2
 GOBIN="${GOBIN:-$(go env GOPATH)/bin}"
-if "$GOBIN/ferretdb" --version 2>/dev/null | grep -q "version: ${VERSION}"; then
-  exit 0
-fi
+installed=$("$GOBIN/ferretdb" --version 2>/dev/null || true)
+case "$installed" in
+  *"version: ${VERSION}"*) exit 0 ;;
+esac
 dir=$(go mod download -json "github.com/FerretDB/FerretDB@${VERSION}" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
 [ -n "$dir" ] || { echo "could not download the FerretDB ${VERSION} module" >&2; exit 1; }
 work=$(mktemp -d)
@@ -17,4 +18,5 @@ chmod -R u+w "$work/src"
 echo "$VERSION" > "$work/src/build/version/version.txt"
 mkdir -p "$GOBIN"
 (cd "$work/src" && GOFLAGS=-mod=mod go build -trimpath -o "$GOBIN/ferretdb" ./cmd/ferretdb)
-"$GOBIN/ferretdb" --version | head -n 1
+version=$("$GOBIN/ferretdb" --version)
+echo "${version%%$'\n'*}"

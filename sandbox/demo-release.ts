@@ -1,3 +1,4 @@
+import { createTlsTrust } from '../api/src/http/tls-trust.js';
 import type { Emulators } from './emulators.js';
 import type { Fixture } from './fixture/schema.js';
 
@@ -39,7 +40,6 @@ export function scheduleReleases(
 }
 
 async function fetchAvailable(emulators: Emulators, r: Release): Promise<void> {
-  const { createTlsTrust } = await import('../api/src/http/tls-trust.js');
   const trust = createTlsTrust(emulators.tls.caCertPem);
   try {
     const res = await trust.fetch(`${emulators.graph.url}/__control/${r.kind}s/${encodeURIComponent(r.id)}/available`, { method: 'POST' });

@@ -53,7 +53,7 @@ function probe(path: string): string | null {
 function buildWithVersionFile(out: string): string | null {
   const go = (args: string[], cwd: string) => spawnSync('go', args, { cwd, encoding: 'utf8', timeout: 600_000 });
   const download = go(['mod', 'download', '-json', `github.com/FerretDB/FerretDB@${FERRETDB_VERSION}`], tmpdir());
-  if (download.status !== 0) return `go mod download: ${download.error?.message ?? download.stderr}`;
+  if (download.status !== 0) return `go mod download: ${download.error?.message ?? (download.stderr || download.stdout).trim()}`;
   const source = (JSON.parse(download.stdout) as { Dir?: string }).Dir;
   if (!source) return 'go mod download gave no source directory';
   const work = mkdtempSync(join(tmpdir(), 'ferretdb-build-'));
@@ -62,7 +62,7 @@ function buildWithVersionFile(out: string): string | null {
     spawnSync('chmod', ['-R', 'u+w', work]); // the module cache is read-only
     writeFileSync(join(work, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
     mkdirSync(dirname(out), { recursive: true });
-    const build = go(['build', '-trimpath', '-o', out, './cmd/ferretdb'], work);
+    const build = go(['build', '-o', out, './cmd/ferretdb'], work);
     if (build.status !== 0) return `go build: ${build.error?.message ?? build.stderr}`;
     return probe(out);
   } finally {
@@ -97,8 +97,12 @@ export async function startFerretDb(binary: string): Promise<FerretDbServer> {
     stderr = (stderr + chunk).slice(-4000);
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // If the test run or bench ends without calling stop() (a failed hook, process.exit), take the server along.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
 
   const stop = async () => {
+    process.removeListener('exit', killOnExit);
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);

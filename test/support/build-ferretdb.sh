@@ -16,5 +16,5 @@ cp -R "$SRC/." "$WORK/"
 chmod -R u+w "$WORK"
 echo "$VERSION" > "$WORK/build/version/version.txt"
 mkdir -p "$(dirname "$OUT")"
-(cd "$WORK" && go build -trimpath -o "$OUT" ./cmd/ferretdb)
+(cd "$WORK" && go build -o "$OUT" ./cmd/ferretdb)
 "$OUT" --version | head -n 1

@@ -88,7 +88,7 @@ export async function loadSecretKeys(source: SecretKeySource): Promise<SecretKey
   if (source.keys !== undefined && source.keys.trim() !== '') return parseSecretKeys(source.keys);
   if (source.mode === 'production') {
     throw new SecretKeyConfigError(
-      'no secret encryption key configured: production needs SECRET_BOX_KEYS (keyId:base64 of 32 random bytes); ' +
+      'no secret encryption key configured: production needs SECRET_KEYS (keyId:base64 of 32 random bytes); ' +
         "generate one with: node -e \"console.log('k1:'+require('crypto').randomBytes(32).toString('base64'))\"",
     );
   }

@@ -25,6 +25,7 @@ export const COLLECTIONS = {
   audit: 'audit_log',
 } as const;
 
+// Every sort the adapter issues has an index with the same keys (Cosmos DB refuses sorts without one).
 // No partial indexes, TTL or collations: FerretDB and Cosmos DB do not all support them.
 const INDEXES: Record<string, IndexDescription[]> = {
   [COLLECTIONS.integrations]: [{ key: { createdAt: 1, _id: 1 }, name: 'integrations_created' }],
@@ -38,9 +39,10 @@ const INDEXES: Record<string, IndexDescription[]> = {
     { key: { state: 1, completedAt: 1 }, name: 'jobs_finished' },
   ],
   [COLLECTIONS.jobRevisions]: [{ key: { jobId: 1, rev: 1 }, name: 'job_revisions_job' }],
+  [COLLECTIONS.queuePauses]: [{ key: { pausedAt: 1, _id: 1 }, name: 'queue_pauses_paused' }],
   [COLLECTIONS.subscriptions]: [
-    { key: { integrationId: 1 }, name: 'graph_subscriptions_integration' },
-    { key: { expiresAt: 1 }, name: 'graph_subscriptions_expiry' },
+    { key: { integrationId: 1, expiresAt: 1, _id: 1 }, name: 'graph_subscriptions_integration' },
+    { key: { expiresAt: 1, _id: 1 }, name: 'graph_subscriptions_expiry' },
   ],
   [COLLECTIONS.cursors]: [{ key: { integrationId: 1, name: 1 }, name: 'sync_cursors_integration' }],
   [COLLECTIONS.recordings]: [

@@ -60,6 +60,34 @@ describe('sandbox launcher (npm run sandbox)', () => {
     assert.equal(await p.exited, 0, p.output());
   });
 
+  it('the demo: every recording reaches the emulated Kaltura within a minute, and each organizer hears of it', async () => {
+    const urlsFile = join(dir, 'demo-urls.json');
+    const p = run(['--urls-file', urlsFile, '--data-dir', join(dir, 'demo'), '--app-port', '0', '--release-every', '1']);
+    try {
+      const urls = JSON.parse(await waitForFile(urlsFile, 60_000, p.exited)) as Record<string, string>;
+      const deadline = Date.now() + 60_000;
+      let entries: Array<{ status: number; captions: unknown[] }> = [];
+      while (Date.now() < deadline) {
+        entries = ((await (await fetch(`${urls.kaltura}/__control/state`)).json()) as { entries: typeof entries }).entries;
+        if (entries.length === 3 && entries.every((x) => x.status === 2)) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      assert.equal(entries.filter((x) => x.status === 2).length, 3, JSON.stringify(entries));
+      const page = await (await fetch(`${urls.kaltura}/__control/`)).text();
+      assert.match(page, /Quarterly business review/);
+      let messages: unknown[] = [];
+      while (Date.now() < deadline && messages.length < 3) {
+        messages = (await (await fetch(`${urls.connector}/__control/messages`)).json()) as unknown[];
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      assert.equal(messages.length, 3);
+      assert.match(p.output(), /the recording of "Sales kickoff" is now available/);
+    } finally {
+      p.child.kill('SIGTERM');
+    }
+    assert.equal(await p.exited, 0, p.output());
+  });
+
   it('refuses an invalid fixture with a message naming the problem', async () => {
     const bad = join(dir, 'bad.json');
     const raw = JSON.parse(await readFile(minimal, 'utf8'));

@@ -1,6 +1,8 @@
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { ManualClock } from '../../api/src/clock.js';
+import { SchemaTooNewError } from '../../api/src/store/errors.js';
 import { openStore } from '../../api/src/store/open-store.js';
 import type { StoreOptions } from '../../api/src/store/store.js';
 import { mongoForTests, type MongoTarget } from '../support/ferretdb.js';
@@ -55,4 +57,48 @@ describe('MongoDB store (FerretDB unless MONGODB_URI is set)', function () {
     },
     { rotatedBox: keys.rotatedBox, processJobs: 120 },
   );
+
+  describe('MongoDB adapter specifics', function () {
+    let dbName: string;
+    const open = (clock: ManualClock) => openStore({ kind: 'mongodb', uri: target!.uri, dbName }, { clock, secretBox: keys.box });
+
+    beforeEach(function () {
+      dbName = `specific_${randomBytes(6).toString('hex')}`;
+    });
+    afterEach(async function () {
+      await admin?.db(dbName).dropDatabase();
+    });
+
+    it('heals a job whose writer died between committing a revision and updating the cache', async function () {
+      const clock = new ManualClock(Date.now());
+      const store = await open(clock);
+      const other = await open(clock);
+      try {
+        const { job } = await store.jobs.enqueue({ kind: 'k', integrationId: 'i', idempotencyKey: 'heal', payload: {} });
+        const jobs = admin!.db(dbName).collection<{ _id: string; rev: number; state: string }>('jobs');
+        const before = await jobs.findOne({ _id: job.id });
+        const claimed = await other.jobs.claim({ workerId: 'crashed', leaseMs: 1000 });
+        assert.equal(claimed?.id, job.id);
+        // Undo the cache write, as if the claimer died right after committing its revision.
+        await jobs.replaceOne({ _id: job.id }, before!);
+        assert.equal(await store.jobs.claim({ workerId: 'w', leaseMs: 1000 }), null, 'the committed claim still holds');
+        assert.equal((await jobs.findOne({ _id: job.id }))?.state, 'active', 'the losing claimer repaired the cache');
+        await jobs.replaceOne({ _id: job.id }, before!);
+        assert.equal((await store.jobs.get(job.id))?.leaseOwner, 'crashed', 'reads see the committed revision');
+        clock.advance(1001);
+        assert.deepEqual(await store.jobs.recoverStalled({ maxStalledCount: 1 }), { requeued: [job.id], failed: [] });
+        assert.equal((await store.jobs.claim({ workerId: 'w', leaseMs: 1000 }))?.attempts, 2);
+      } finally {
+        await store.close();
+        await other.close();
+      }
+    });
+
+    it('refuses a database set up by a newer version', async function () {
+      const clock = new ManualClock(Date.now());
+      await (await open(clock)).close();
+      await admin!.db(dbName).collection<{ _id: string; version: number }>('meta').updateOne({ _id: 'schema' }, { $set: { version: 999 } });
+      await assert.rejects(open(clock), SchemaTooNewError);
+    });
+  });
 });

@@ -1,7 +1,10 @@
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../api/src/clock.js';
+import { SchemaTooNewError } from '../../api/src/store/errors.js';
 import { openStore } from '../../api/src/store/open-store.js';
 import type { StoreOptions } from '../../api/src/store/store.js';
 import { testKeys } from './harness-keys.js';
@@ -37,3 +40,24 @@ storeContract(
   },
   { rotatedBox: keys.rotatedBox, processJobs: 300 },
 );
+
+describe('SQLite adapter specifics', function () {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'store-sqlite-'));
+  });
+  afterEach(async () => rm(dir, { recursive: true, force: true }));
+
+  it('uses WAL, records each migration, and refuses a database migrated by a newer version', async function () {
+    const file = join(dir, 'a.sqlite');
+    const clock = new ManualClock(Date.now());
+    await (await openStore({ kind: 'sqlite', file }, { clock, secretBox: keys.box })).close();
+    const db = new Database(file);
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    const applied = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all() as { version: number }[];
+    assert.deepEqual(applied.map((m) => m.version), applied.map((_, i) => i + 1), 'migrations are numbered from 1 without gaps');
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, ?, 0)').run('from the future');
+    db.close();
+    await assert.rejects(openStore({ kind: 'sqlite', file }, { clock, secretBox: keys.box }), SchemaTooNewError);
+  });
+});

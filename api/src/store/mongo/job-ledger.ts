@@ -1,5 +1,6 @@
 import type { Collection, Filter } from 'mongodb';
 import { ContentionError } from '../errors.js';
+import { parseJson } from '../json.js';
 import type { Job } from '../model.js';
 import { fromJobDoc, revisionId, toJobDoc, type JobDoc, type JobRevisionDoc } from './job-documents.js';
 import { isDuplicateKey } from './mongo-errors.js';
@@ -38,12 +39,13 @@ export function createJobLedger(
   jobs: Collection<JobDoc>,
   revisions: Collection<JobRevisionDoc>,
   now: () => number,
-  /** FerretDB only pushes a bare `{_id}` filter down to an index; anything more scans the collection */
+  /** FerretDB evaluates only a bare `{_id}` filter in SQL; any other filter decodes every document */
   bareIdFilters: boolean,
 ): JobLedger {
-  const cacheFilter = (job: Job): Filter<JobDoc> =>
-    // On MongoDB the rev condition keeps a slow writer from putting an older revision back.
-    bareIdFilters ? { _id: job.id } : { _id: job.id, rev: { $lt: job.rev } };
+  // On MongoDB the conditions keep a slow writer from putting back an older revision, or one of a
+  // purged job's earlier incarnation. FerretDB relies on publish()'s re-check alone.
+  const cacheFilter = (doc: JobDoc): Filter<JobDoc> =>
+    bareIdFilters ? { _id: doc._id } : { _id: doc._id, inc: doc.inc, rev: { $lt: doc.rev } };
 
   /**
    * Writes `doc` to the cache, then checks that no newer revision was committed meanwhile, and if one
@@ -54,10 +56,10 @@ export function createJobLedger(
   const publish = async (doc: JobDoc): Promise<JobDoc> => {
     let latest = doc;
     for (;;) {
-      await jobs.replaceOne(cacheFilter(fromJobDoc(latest)), latest);
+      await jobs.replaceOne(cacheFilter(latest), latest);
       const newer = await revisions.findOne({ _id: revisionId(latest._id, latest.inc, latest.rev + 1) });
       if (!newer) return latest;
-      latest = newer.job;
+      latest = parseJson<JobDoc>(newer.job);
     }
   };
 
@@ -65,7 +67,7 @@ export function createJobLedger(
   const commit = async (next: Job, inc: string): Promise<boolean> => {
     const doc = toJobDoc(next, inc);
     try {
-      await revisions.insertOne({ _id: revisionId(next.id, inc, next.rev), jobId: next.id, rev: next.rev, at: now(), job: doc });
+      await revisions.insertOne({ _id: revisionId(next.id, inc, next.rev), jobId: next.id, rev: next.rev, at: now(), job: JSON.stringify(doc) });
     } catch (error) {
       if (isDuplicateKey(error)) return false;
       throw error;
@@ -77,7 +79,7 @@ export function createJobLedger(
   /** The newest committed doc, starting from `doc`; republishes the cache if it was behind. */
   const heal = async (doc: JobDoc): Promise<JobDoc> => {
     const newer = await revisions.findOne({ _id: revisionId(doc._id, doc.inc, doc.rev + 1) });
-    return newer ? publish(newer.job) : doc;
+    return newer ? publish(parseJson<JobDoc>(newer.job)) : doc;
   };
 
   /** The newest doc after losing a race from `stale`. */

@@ -100,7 +100,7 @@ const schema = z.object({
   DATA_DIR: z.string().min(1),
   MONGODB_URI: optional(z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')),
   MONGODB_DB: z.string().min(1),
-  SECRET_KEYS: optional(z.string().regex(/^[\w.-]+:[A-Za-z0-9+/=]+(,[\w.-]+:[A-Za-z0-9+/=]+)*$/, 'must be keyId:base64key[,…]')),
+  SECRET_KEYS: optional(z.string().regex(/^[\w-]+:[A-Za-z0-9+/=]+(,[\w-]+:[A-Za-z0-9+/=]+)*$/, 'must be keyId:base64key[,…] (key ids: letters, digits, _ and -)')),
   LOG_LEVEL: z.enum(['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace']),
   ENTRA_AUTHORITY_HOST: url,
   GRAPH_BASE_URL: url,

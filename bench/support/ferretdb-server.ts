@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
 
 /**
  * Starts a throwaway FerretDB (v1.24, SQLite backend) on loopback: a real MongoDB-protocol server for
@@ -11,64 +11,24 @@ import { delimiter, dirname, join } from 'node:path';
  */
 export const FERRETDB_VERSION = 'v1.24.2';
 export const FERRETDB_HOW_TO =
-  `install FerretDB ${FERRETDB_VERSION} (needs Go): go install github.com/FerretDB/FerretDB/cmd/ferretdb@${FERRETDB_VERSION} ` +
-  '(or `sh test/support/build-ferretdb.sh`), with the binary on PATH or in FERRETDB_BIN; ' +
-  'or set MONGODB_URI to any MongoDB 5+ server.';
+  `install FerretDB ${FERRETDB_VERSION} (needs Go) with \`bash .ci/install-ferretdb.sh\` (a plain ` +
+  `\`go install github.com/FerretDB/FerretDB/cmd/ferretdb@${FERRETDB_VERSION}\` builds a binary that panics at start), ` +
+  'with $(go env GOPATH)/bin on PATH or the binary in FERRETDB_BIN; or set MONGODB_URI to any MongoDB 5+ server.';
 
 export type FerretDbLookup = { found: true; path: string } | { found: false; reason: string };
 
-/**
- * FERRETDB_BIN, else `ferretdb` on PATH; checked by running `--version`.
- *
- * A plain `go install …/cmd/ferretdb@v1.24.2` produces a binary that panics at start: FerretDB's version
- * file (build/version/version.txt) is written by its own build tooling, not by `go install`. When that
- * is what we find and Go is available, the same module version is rebuilt once with the file written,
- * into ~/.cache/ferretdb/<version>/, and used instead.
- */
+/** FERRETDB_BIN, else `ferretdb` on PATH; checked by running `--version`. */
 export function findFerretDb(env: NodeJS.ProcessEnv = process.env): FerretDbLookup {
   const candidates = env['FERRETDB_BIN']
     ? [env['FERRETDB_BIN']]
     : (env['PATH'] ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'ferretdb'));
   const path = candidates.find((p) => existsSync(p));
   if (!path) return { found: false, reason: env['FERRETDB_BIN'] ? `FERRETDB_BIN=${env['FERRETDB_BIN']} does not exist` : 'no ferretdb on PATH' };
-  const problem = probe(path);
-  if (!problem) return { found: true, path };
-  if (!problem.includes('version.txt')) return { found: false, reason: `${path} --version failed: ${problem}` };
-  const repaired = join(homedir(), '.cache', 'ferretdb', FERRETDB_VERSION, 'ferretdb');
-  if (existsSync(repaired) && !probe(repaired)) return { found: true, path: repaired };
-  const built = buildWithVersionFile(repaired);
-  if (built) return { found: false, reason: `${path} is a plain \`go install\` build that panics at start, and rebuilding it failed: ${built}` };
-  return { found: true, path: repaired };
-}
-
-/** null if the binary runs, else the first line of what went wrong */
-function probe(path: string): string | null {
   const result = spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 10_000 });
-  if (result.status === 0) return null;
+  if (result.status === 0) return { found: true, path };
   const output = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error?.message ?? ''}`;
-  return output.split('\n').find((line) => line.trim() !== '') ?? `exit ${result.status}`;
-}
-
-/** Builds FerretDB with its version file into `out`; null on success, else why not. */
-function buildWithVersionFile(out: string): string | null {
-  const go = (args: string[], cwd: string) => spawnSync('go', args, { cwd, encoding: 'utf8', timeout: 600_000 });
-  const download = go(['mod', 'download', '-json', `github.com/FerretDB/FerretDB@${FERRETDB_VERSION}`], tmpdir());
-  if (download.status !== 0) return `go mod download: ${download.error?.message ?? (download.stderr || download.stdout).trim()}`;
-  const source = (JSON.parse(download.stdout) as { Dir?: string }).Dir;
-  if (!source) return 'go mod download gave no source directory';
-  const work = mkdtempSync(join(tmpdir(), 'ferretdb-build-'));
-  try {
-    cpSync(source, work, { recursive: true });
-    spawnSync('chmod', ['-R', 'u+w', work]); // the module cache is read-only
-    writeFileSync(join(work, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
-    mkdirSync(dirname(out), { recursive: true });
-    const build = go(['build', '-o', out, './cmd/ferretdb'], work);
-    if (build.status !== 0) return `go build: ${build.error?.message ?? build.stderr}`;
-    return probe(out);
-  } finally {
-    spawnSync('chmod', ['-R', 'u+w', work]);
-    rmSync(work, { recursive: true, force: true });
-  }
+  const problem = output.split('\n').find((line) => line.trim() !== '') ?? `exit ${result.status}`;
+  return { found: false, reason: `${path} --version failed: ${problem}` };
 }
 
 export interface FerretDbServer {

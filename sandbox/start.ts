@@ -6,6 +6,7 @@ import { loadConfig } from '../api/src/config.js';
 import { startEmulators, type Emulators } from './emulators.js';
 import { loadFixtureFile } from './fixture/load-fixture.js';
 import type { Fixture } from './fixture/schema.js';
+import { appCommand } from './app-command.js';
 import { appEnvironment } from './app-environment.js';
 import { pendingReleases, scheduleReleases } from './demo-release.js';
 import { freePort, waitForHealthy } from './process-utils.js';
@@ -71,14 +72,6 @@ function demoFixturePath(): string {
   return new URL(relative, import.meta.url).pathname;
 }
 
-function appEntry(): { command: string; args: string[] } {
-  // From dist/ this runs the built app; from source (tests under tsx) the TypeScript one.
-  const fromSource = import.meta.url.endsWith('.ts');
-  const main = new URL(fromSource ? '../api/src/main.ts' : '../api/src/main.js', import.meta.url).pathname;
-  const quiet = '--disable-warning=DEP0111'; // restify 11 pulls in spdy, which touches process.binding
-  return { command: process.execPath, args: fromSource ? [quiet, '--import', 'tsx', main] : [quiet, main] };
-}
-
 export interface RunningSandbox {
   urls: { app: string; entra: string; graph: string; kaltura: string; connector: string; caCert: string };
   emulators: Emulators;
@@ -91,7 +84,7 @@ export async function startSandbox(fixture: Fixture, options: Pick<Options, 'url
   const emulators = await startEmulators(fixture, options.dataDir);
   const port = options.appPort === 0 ? await freePort() : options.appPort;
   const env = await appEnvironment(fixture, emulators, options.dataDir, port);
-  const entry = appEntry();
+  const entry = appCommand();
   const app = spawn(entry.command, entry.args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', options.quiet ? 'ignore' : 'inherit', 'inherit'],

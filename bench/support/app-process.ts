@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { settings } from '../../api/src/config.js';
 import { waitForHealthy } from '../../sandbox/process-utils.js';
+import { appCommand } from '../../sandbox/app-command.js';
 
 /**
  * The real app as a child process, configured only through its environment, as production runs it.
@@ -24,13 +25,6 @@ export interface AppProcess {
   stop(): Promise<void>;
 }
 
-export function appEntry(): { command: string; args: string[] } {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const main = new URL(fromSource ? '../../api/src/main.ts' : '../../api/src/main.js', import.meta.url).pathname;
-  const quiet = '--disable-warning=DEP0111'; // restify 11 pulls in spdy, which touches process.binding
-  return { command: process.execPath, args: fromSource ? [quiet, '--import', 'tsx', main] : [quiet, main] };
-}
-
 /** this process's environment without any of the app's settings: the child gets exactly the ones given */
 function inheritedEnv(): Record<string, string> {
   const own = new Set(Object.keys(settings));
@@ -38,7 +32,7 @@ function inheritedEnv(): Record<string, string> {
 }
 
 export async function spawnApp(env: Record<string, string>, options: { startTimeoutMs?: number } = {}): Promise<AppProcess> {
-  const entry = appEntry();
+  const entry = appCommand();
   const child = spawn(entry.command, entry.args, {
     env: { ...inheritedEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -20,7 +20,7 @@ export interface IngestDeps {
   logger: Logger;
   /** `{entryId}` and `{partnerId}` are replaced */
   entryUrlTemplate: string;
-  /** chunk size for Kaltura uploads (default 8 MiB): the most media memory holds per upload */
+  /** chunk size for Kaltura uploads (default 4 MiB): memory holds two per upload */
   chunkSize?: number;
 }
 

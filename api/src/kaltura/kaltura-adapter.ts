@@ -24,7 +24,7 @@ export interface KalturaAdapterOptions {
 }
 
 const { services, objects, enums } = kaltura;
-const DEFAULT_CHUNK = 8 * 1024 * 1024;
+const DEFAULT_CHUNK = 4 * 1024 * 1024;
 /** Kaltura's idempotent lookup must see entries still importing or converting (reference §3.3). */
 const LIVE_STATUSES = '3,-1,-2';
 const HASHES = ['sha256', 'sha1', 'sha512', 'md5'] as const;
@@ -257,36 +257,48 @@ export class KalturaAdapter implements KalturaPort {
     options: { chunkSize?: number; onProgress?: (bytes: number) => void } = {},
   ): Promise<number> {
     const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
-    // one buffer, reused: memory holds one chunk whatever the recording's size
-    const buffer = Buffer.allocUnsafe(chunkSize);
+    // two buffers, reused: one is uploading while the other fills from the download, so the two
+    // transfers overlap; memory holds two chunks whatever the recording's size
+    const buffers = [Buffer.allocUnsafe(chunkSize), Buffer.allocUnsafe(chunkSize)];
+    let current = 0;
     let filled = 0;
     let position = offset;
-    const send = async (final: boolean) => {
-      const bytes = buffer.subarray(0, filled);
-      const token = await this.call(
-        `upload ${filled} bytes at ${position} to ${uploadTokenId}`,
-        () => services.uploadToken.upload(uploadTokenId, bytes, position > 0, final, position),
-        this.uploadClient,
-      );
+    let inFlight: Promise<void> | undefined;
+    const flush = async (final: boolean) => {
+      // one upload at a time, in order: Kaltura appends at resumeAt
+      if (inFlight) await inFlight;
+      const bytes = buffers[current]!.subarray(0, filled);
+      const start = position;
       position += filled;
       filled = 0;
-      const held = Number(token.uploadedFileSize ?? position);
-      options.onProgress?.(held);
+      current ^= 1;
+      inFlight = this.call(
+        `upload ${bytes.length} bytes at ${start} to ${uploadTokenId}`,
+        () => services.uploadToken.upload(uploadTokenId, bytes, start > 0, final, start),
+        this.uploadClient,
+      ).then((token) => options.onProgress?.(Number(token.uploadedFileSize ?? start + bytes.length)));
+      inFlight.catch(() => undefined); // observed at the next flush or below
     };
-    for await (const piece of content) {
-      let data = piece as Buffer;
-      while (data.length > 0) {
-        const take = Math.min(chunkSize - filled, data.length);
-        data.copy(buffer, filled, 0, take);
-        filled += take;
-        data = data.subarray(take);
-        if (filled === chunkSize && position + filled < totalSize) await send(false);
+    try {
+      for await (const piece of content) {
+        let data = piece as Buffer;
+        while (data.length > 0) {
+          const take = Math.min(chunkSize - filled, data.length);
+          data.copy(buffers[current]!, filled, 0, take);
+          filled += take;
+          data = data.subarray(take);
+          if (filled === chunkSize && position + filled < totalSize) await flush(false);
+        }
       }
+      if (position + filled !== totalSize) {
+        throw new KalturaError('SOURCE_SHORT', `the recording stream ended at byte ${position + filled} of ${totalSize}`, { retryable: true });
+      }
+      await flush(true);
+      await inFlight;
+    } finally {
+      // never leave an upload running behind a failure: what Kaltura holds must be settled before a retry asks
+      await inFlight?.catch(() => undefined);
     }
-    if (position + filled !== totalSize) {
-      throw new KalturaError('SOURCE_SHORT', `the recording stream ended at byte ${position + filled} of ${totalSize}`, { retryable: true });
-    }
-    await send(true);
     return this.uploadedBytes(uploadTokenId);
   }
 

@@ -4,23 +4,9 @@ import { KalturaAdapter } from '../../api/src/kaltura/kaltura-adapter.js';
 import { KalturaError } from '../../api/src/kaltura/kaltura-errors.js';
 import { contentSha256, contentStream } from '../../sandbox/content/deterministic-content.js';
 import { startTestEmulators, type TestEmulators } from '../support/emulators.js';
+import type { KalturaEntryState } from '../support/kaltura-state.js';
 
-interface StateEntry {
-  id: string;
-  userId: string;
-  creatorId: string;
-  name: string;
-  referenceId: string;
-  adminTags: string;
-  categories: string[];
-  entitledUsersEdit: string[];
-  entitledUsersPublish: string[];
-  entitledUsersView: string[];
-  status: number;
-  captions: Array<{ label: string; format: string; text: string }>;
-  contentSize: number;
-  contentSha256: string;
-}
+type StateEntry = KalturaEntryState;
 
 /** The app's Kaltura adapter (the real kaltura-client) against the Kaltura emulator. */
 describe('Kaltura adapter against the emulator', () => {
@@ -147,7 +133,7 @@ describe('Kaltura adapter against the emulator', () => {
     assert.deepEqual(stored.entitledUsersView, ['lee.gu@contoso.onmicrosoft.com', 'nestor.wilke@contoso.onmicrosoft.com']);
     assert.equal(stored.adminTags, 'msteams');
     assert.equal(stored.captions.length, 1, 'adding the same caption twice keeps one');
-    assert.match(stored.captions[0]!.text, /hello/);
+    assert.match(stored.captions[0]!.text ?? "", /hello/);
   });
 
   it('reports a Kaltura outage as retryable', async () => {

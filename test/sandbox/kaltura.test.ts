@@ -4,6 +4,7 @@ import kaltura from 'kaltura-client';
 import { contentSha256, contentStream } from '../../sandbox/content/deterministic-content.js';
 import { generateKs } from '../../sandbox/kaltura/ks.js';
 import { startTestEmulators, type TestEmulators } from '../support/emulators.js';
+import type { KalturaEntryState } from '../support/kaltura-state.js';
 
 /**
  * Drives the Kaltura emulator with the real kaltura-client 21.20.0, so what is checked is what the
@@ -12,22 +13,7 @@ import { startTestEmulators, type TestEmulators } from '../support/emulators.js'
 
 type APIException = kaltura.APIException;
 
-interface StateEntry {
-  id: string;
-  userId: string;
-  creatorId: string;
-  name: string;
-  referenceId: string | null;
-  adminTags: string | null;
-  categories: string[];
-  entitledUsersEdit: string[];
-  entitledUsersPublish: string[];
-  entitledUsersView: string[];
-  status: number;
-  captions: Array<{ id: string; language: string | null; label: string | null; format: string | null; text: string | null }>;
-  contentSize: number | null;
-  contentSha256: string | null;
-}
+type StateEntry = KalturaEntryState;
 
 interface KalturaState {
   partner: { partnerId: number; appTokens: Array<{ id: string }> };

@@ -8,24 +8,10 @@ import { appEnvironment } from '../../sandbox/app-environment.js';
 import type { Fixture } from '../../sandbox/fixture/schema.js';
 import { freePort } from '../../sandbox/process-utils.js';
 import { startTestEmulators, type TestEmulators } from './emulators.js';
+import type { KalturaEntryState } from './kaltura-state.js';
 
-export interface KalturaEntryState {
-  id: string;
-  userId: string;
-  creatorId: string;
-  name: string;
-  description: string;
-  referenceId: string | null;
-  adminTags: string | null;
-  categories: string[];
-  entitledUsersEdit: string[];
-  entitledUsersPublish: string[];
-  entitledUsersView: string[];
-  status: number;
-  captions: Array<{ label: string | null; format: string | null; text: string | null }>;
-  contentSize: number | null;
-  contentSha256: string | null;
-}
+export type { KalturaEntryState };
+
 
 export interface AppHarness {
   e: TestEmulators;

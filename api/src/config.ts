@@ -77,6 +77,11 @@ export const settings = {
   SEED_INTEGRATIONS_FILE: {
     doc: 'JSON file of integrations to create at start when none of that name exists (never overwritten); the sandbox declares its demo integration this way.',
   },
+  WORKER_CONCURRENCY: { default: '4', doc: 'Jobs one process runs at once (each upload holds two 4 MiB chunks in memory).' },
+  MAX_ACTIVE_PER_INTEGRATION: {
+    default: '3',
+    doc: 'Jobs of one integration running at once across all workers, so one organization\'s backfill cannot starve another\'s fresh meeting.',
+  },
   WORKER_LEASE_MS: {
     default: '60000',
     doc: 'How long a worker holds a job between renewals (renewed every third of it); after a crash, the job is taken up again once this has passed.',
@@ -116,6 +121,8 @@ const schema = z.object({
   BOT_TENANT_ID: optional(z.string().min(1)),
   BOT_CONNECTOR_URL: url,
   SEED_INTEGRATIONS_FILE: optional(z.string().min(1)),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64),
+  MAX_ACTIVE_PER_INTEGRATION: z.coerce.number().int().min(1).max(64),
   WORKER_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000),
   EXTRA_CA_FILE: optional(z.string().min(1)),
 });
@@ -135,7 +142,7 @@ export interface AppConfig {
   kaltura: { defaultServiceUrl: string; entryUrlTemplate: string };
   sso: { clientId?: string; allowedTenants: string[]; adminRole: string };
   bot: { id?: string; password?: string; type: 'SingleTenant' | 'MultiTenant'; tenantId?: string; connectorUrl: string };
-  worker: { leaseMs: number };
+  worker: { leaseMs: number; concurrency: number; maxActivePerIntegration: number };
   extraCaFile?: string;
   seedIntegrationsFile?: string;
 }
@@ -185,7 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       adminRole: c.ADMIN_ROLE,
     },
     bot: { id: c.BOT_ID, password: c.BOT_PASSWORD, type: c.BOT_TYPE, tenantId: c.BOT_TENANT_ID, connectorUrl: c.BOT_CONNECTOR_URL },
-    worker: { leaseMs: c.WORKER_LEASE_MS },
+    worker: { leaseMs: c.WORKER_LEASE_MS, concurrency: c.WORKER_CONCURRENCY, maxActivePerIntegration: c.MAX_ACTIVE_PER_INTEGRATION },
     extraCaFile: c.EXTRA_CA_FILE,
     seedIntegrationsFile: c.SEED_INTEGRATIONS_FILE,
   };

@@ -90,10 +90,10 @@ export async function startApp(config: AppConfig, logger: Logger, overrides: App
       queue,
       workerId: `${hostname()}:${process.pid}`,
       handlers: pipeline.handlers,
-      concurrency: overrides.worker?.concurrency ?? 4,
+      concurrency: overrides.worker?.concurrency ?? config.worker.concurrency,
       pollMs: overrides.worker?.pollMs ?? 1_000,
       leaseMs: overrides.worker?.leaseMs ?? config.worker.leaseMs,
-      claim: { maxActivePerIntegration: 2 },
+      claim: { maxActivePerIntegration: config.worker.maxActivePerIntegration },
       onError: (err, job) => logger.warn({ err, jobId: job?.id, kind: job?.kind }, 'worker problem'),
     });
     worker.start();

@@ -11,10 +11,11 @@ import { freePort } from '../../sandbox/process-utils.js';
 import { waitFor, type KalturaEntryState } from '../support/app-harness.js';
 import { startTestEmulators, type TestEmulators } from '../support/emulators.js';
 import { startKalturaUploadLog, type KalturaUploadLog } from '../support/kaltura-upload-log.js';
+import { DEFAULT_CHUNK_BYTES } from '../../api/src/kaltura/kaltura-adapter.js';
 
 const MiB = 1024 * 1024;
 /** the app's default Kaltura chunk (api/src/kaltura/kaltura-adapter.ts); checked against what it sends */
-const CHUNK = 8 * MiB;
+const CHUNK = DEFAULT_CHUNK_BYTES;
 const SIZE = 48 * MiB;
 const UPLOAD_DELAY_MS = 1_200;
 const LEASE_MS = 3_000;

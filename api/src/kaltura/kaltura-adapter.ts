@@ -24,10 +24,12 @@ export interface KalturaAdapterOptions {
 }
 
 const { services, objects, enums } = kaltura;
-const DEFAULT_CHUNK = 4 * 1024 * 1024;
+/** Kaltura upload chunk size; two are in memory per upload (one uploading, one filling). */
+export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
 /** Kaltura's idempotent lookup must see entries still importing or converting (reference §3.3). */
 const LIVE_STATUSES = '3,-1,-2';
 const HASHES = ['sha256', 'sha1', 'sha512', 'md5'] as const;
+const CATEGORY_CACHE_MS = 5 * 60_000;
 
 function silentConfig(serviceUrl: string, timeoutMs: number): kaltura.Configuration {
   const config = new kaltura.Configuration();
@@ -60,6 +62,8 @@ export class KalturaAdapter implements KalturaPort {
   private ks?: { value: string; renewAt: number };
   private starting?: Promise<string>;
   private hash?: (typeof HASHES)[number];
+  /** categories are looked up for every recording but rarely change */
+  private readonly categories = new Map<string, { id: number; at: number }>();
 
   constructor(
     private readonly credentials: KalturaCredentials,
@@ -213,11 +217,19 @@ export class KalturaAdapter implements KalturaPort {
     const result = new Map<string, number>();
     const missing: string[] = [];
     for (const fullName of fullNames) {
+      const cached = this.categories.get(fullName);
+      if (cached && this.now() - cached.at < CATEGORY_CACHE_MS) {
+        result.set(fullName, cached.id);
+        continue;
+      }
       const list = await this.call(`find category ${fullName}`, () =>
         services.category.listAction(new objects.CategoryFilter({ fullNameEqual: fullName }), new objects.FilterPager({ pageSize: 10 })),
       );
       const match = (list.objects ?? []).find((c) => c.fullName?.toLowerCase() === fullName.toLowerCase());
-      if (match?.id !== undefined) result.set(fullName, Number(match.id));
+      if (match?.id !== undefined) {
+        result.set(fullName, Number(match.id));
+        this.categories.set(fullName, { id: Number(match.id), at: this.now() });
+      }
       else missing.push(fullName);
     }
     if (missing.length) {
@@ -256,7 +268,7 @@ export class KalturaAdapter implements KalturaPort {
     totalSize: number,
     options: { chunkSize?: number; onProgress?: (bytes: number) => void } = {},
   ): Promise<number> {
-    const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
+    const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_BYTES;
     // two buffers, reused: one is uploading while the other fills from the download, so the two
     // transfers overlap; memory holds two chunks whatever the recording's size
     const buffers = [Buffer.allocUnsafe(chunkSize), Buffer.allocUnsafe(chunkSize)];

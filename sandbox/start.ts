@@ -20,7 +20,7 @@ const usage = `usage: npm run sandbox -- [--fixture FILE] [--urls-file PATH] [--
   --fixture FILE    sandbox fixture (JSON, schema: sandbox/fixture.schema.json); default: the demo fixture
   --urls-file PATH  once everything is ready, write {app, entra, graph, kaltura, connector, caCert} here
   --data-dir DIR    where the sandbox keeps its CA, key, database and uploaded media; default .data/sandbox
-  --app-port N      the app's port; default 3978 (0 picks a free one)
+  --app-port N      the app's port; default PORT, else 3978 (0 picks a free one)
   --release-every S make the fixture's held-back recordings and transcripts available one by one, every
                     S seconds after start (as meetings ending would); default 15, 0 keeps them held back
   --quiet           print only errors`;
@@ -52,7 +52,7 @@ function readOptions(argv: string[]): Options {
     process.stdout.write(`${usage}\n`);
     process.exit(0);
   }
-  const appPort = Number(values['app-port'] ?? 3978);
+  const appPort = Number(values['app-port'] ?? loadConfig().http.port);
   if (!Number.isInteger(appPort) || appPort < 0 || appPort > 65535) throw new Error(`--app-port: not a port: ${values['app-port']}`);
   const releaseEverySeconds = Number(values['release-every'] ?? 15);
   if (!(releaseEverySeconds >= 0)) throw new Error(`--release-every: not a number of seconds: ${values['release-every']}`);

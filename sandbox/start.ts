@@ -22,7 +22,7 @@ const usage = `usage: npm run sandbox -- [--fixture FILE] [--urls-file PATH] [--
   --data-dir DIR    where the sandbox keeps its CA, key, database and uploaded media; default .data/sandbox
   --app-port N      the app's port; default PORT, else 3978 (0 picks a free one)
   --release-every S make the fixture's held-back recordings and transcripts available one by one, every
-                    S seconds after start (as meetings ending would); default 15, 0 keeps them held back
+                    S seconds after start (as meetings ending would); default 10, 0 keeps them held back
   --quiet           print only errors`;
 
 interface Options {
@@ -54,7 +54,7 @@ function readOptions(argv: string[]): Options {
   }
   const appPort = Number(values['app-port'] ?? loadConfig().http.port);
   if (!Number.isInteger(appPort) || appPort < 0 || appPort > 65535) throw new Error(`--app-port: not a port: ${values['app-port']}`);
-  const releaseEverySeconds = Number(values['release-every'] ?? 15);
+  const releaseEverySeconds = Number(values['release-every'] ?? 10);
   if (!(releaseEverySeconds >= 0)) throw new Error(`--release-every: not a number of seconds: ${values['release-every']}`);
   return {
     releaseEverySeconds,

@@ -146,5 +146,12 @@ describe('pipeline: errors an admin sees', function () {
     assert.match(s.error!.message, /transcripts is turned off/);
     assert.match(describeError('TRANSCRIPT_API_ACCESS_DISABLED')!.fix, /Set-CsTeamsMeetingConfiguration -EnableGraphTranscriptAccess \$true/);
     assert.ok((await h.entries()).every((x) => x.captions.length === 0));
+
+    // the admin turns Graph access to transcripts on: the warning clears at the next subscription check
+    await loadEverywhere(h, await demoAllAvailable());
+    await h.app.pipeline.runScheduledOnce();
+    assert.equal((await health(h)).state, 'ok');
+    const subs = await h.app.store.subscriptions.listByIntegration((await h.app.store.integrations.list())[0]!.id);
+    assert.ok(subs.some((x) => x.resource.endsWith('getAllTranscripts')));
   });
 });

@@ -6,13 +6,14 @@ import { AppError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { JobHandler } from '../queue/worker.js';
 import type { JsonObject } from '../store/json.js';
+import type { Integration } from '../store/model.js';
 import type { Store } from '../store/store.js';
 import { createAttachTranscriptHandler } from './attach-transcript.js';
 import { checkIntegration, recheckPaused, recordBlocking, recordTranscriptWarning, withHealth, type HealthDeps } from './health.js';
 import { createIngestRecordingHandler } from './ingest-recording.js';
 import type { IntegrationContexts } from './integration-context.js';
 import { JobKind } from './job-kinds.js';
-import { SubscriptionManager, sweepJob } from './subscriptions.js';
+import { RESOURCES, SubscriptionManager, sweepJob } from './subscriptions.js';
 import { createSweepHandler } from './sweep.js';
 
 export interface PipelineOptions {
@@ -105,14 +106,26 @@ export function createPipeline(o: PipelineOptions): Pipeline {
   const syncSubscriptions = async () => {
     for (const integration of await store.integrations.list()) {
       try {
-        if (integration.enabled) await subscriptions.ensure(integration.id);
-        else await subscriptions.removeAll(integration.id);
+        if (integration.enabled) {
+          await subscriptions.ensure(integration.id);
+          await clearFixedTranscriptWarning(integration);
+        } else await subscriptions.removeAll(integration.id);
       } catch (err) {
         if (err instanceof AppError && err.blocking) {
           await recordBlocking(health, integration.id, err);
           await store.jobs.pause(integration.id, err.code);
         } else logger.warn({ err, integrationId: integration.id }, 'could not update Graph subscriptions; will try again');
       }
+    }
+  };
+
+  // a transcript warning goes once its subscription could be made (the admin fixed the cause)
+  const clearFixedTranscriptWarning = async (integration: Integration) => {
+    const code = integration.health.error?.code;
+    if (integration.health.state !== 'warning' || (code !== 'MISSING_TRANSCRIPT_PERMISSION' && code !== 'TRANSCRIPT_API_ACCESS_DISABLED')) return;
+    const subs = await store.subscriptions.listByIntegration(integration.id);
+    if (subs.some((x) => x.resource === RESOURCES.transcripts)) {
+      await store.integrations.setHealth(integration.id, { state: 'ok', error: null, checkedAt: clock.now() });
     }
   };
 

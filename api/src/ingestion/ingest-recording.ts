@@ -196,6 +196,7 @@ async function upload(
   // what Kaltura already holds decides where to resume, not our own notes
   let held = progress.uploadTokenId ? await c.kaltura.uploadedBytes(progress.uploadTokenId).catch(() => -1) : -1;
   if (held < 0) {
+    await record({ state: 'downloading' });
     const probe = await c.graph.downloadRecording(recording, 0);
     probe.stream.destroy();
     const tokenId = await c.kaltura.createUploadToken(`${entryName(meeting)}.mp4`.replace(/[\\/:*?"<>|]/g, '_'), probe.totalSize);

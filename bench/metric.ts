@@ -5,6 +5,8 @@ export interface Metric {
   unit: string;
   /** how many items the figure was measured over, where that matters */
   jobs?: number;
+  /** what was measured, where several could be (the database server…) */
+  server?: string;
   /** set instead of a value when a figure could not be measured here */
   skipped?: string;
 }

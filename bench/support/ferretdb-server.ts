@@ -1,14 +1,15 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { freePort } from '../../sandbox/process-utils.js';
+import { waitForPort } from './wait-for-port.js';
 
 /**
- * Starts a throwaway FerretDB (v1.24, SQLite backend) on loopback: a real MongoDB-protocol server for
- * the contract suite and the bench. Used by test/support/ferretdb.ts and bench/store.ts.
+ * Starts a throwaway FerretDB (v1.24) on loopback: a real MongoDB-protocol server for the contract
+ * suite and the bench, on its SQLite backend (nothing else to run) or on a PostgreSQL given by URL.
+ * Used by test/support/ferretdb.ts and bench/store.ts.
  */
 export const FERRETDB_VERSION = 'v1.24.2';
 export const FERRETDB_HOW_TO =
@@ -37,14 +38,17 @@ export interface FerretDbServer {
   stop(): Promise<void>;
 }
 
-export async function startFerretDb(binary: string): Promise<FerretDbServer> {
+export type FerretDbBackend = { kind: 'sqlite' } | { kind: 'postgresql'; url: string };
+
+export async function startFerretDb(binary: string, backend: FerretDbBackend = { kind: 'sqlite' }): Promise<FerretDbServer> {
   const dir = await mkdtemp(join(tmpdir(), 'ferretdb-'));
   const port = await freePort();
+  const handler =
+    backend.kind === 'sqlite' ? ['--handler=sqlite', `--sqlite-url=file:${dir}/`] : ['--handler=postgresql', `--postgresql-url=${backend.url}`];
   const child = spawn(
     binary,
     [
-      '--handler=sqlite',
-      `--sqlite-url=file:${dir}/`,
+      ...handler,
       `--listen-addr=127.0.0.1:${port}`,
       '--debug-addr=-',
       '--telemetry=disable',
@@ -73,30 +77,12 @@ export async function startFerretDb(binary: string): Promise<FerretDbServer> {
     await rm(dir, { recursive: true, force: true });
   };
 
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      await stop();
-      throw new Error(`ferretdb exited with code ${child.exitCode} before accepting connections: ${stderr.trim()}`);
-    }
-    if (await canConnect(port)) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`ferretdb did not accept connections on 127.0.0.1:${port} within 20 s: ${stderr.trim()}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
+  try {
+    await waitForPort(port, child, 'ferretdb', () => stderr);
+  } catch (error) {
+    await stop();
+    throw error;
   }
   return { uri: `mongodb://127.0.0.1:${port}/`, stop };
 }
 
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}

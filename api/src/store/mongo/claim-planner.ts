@@ -13,8 +13,11 @@ import type { JobDoc } from './job-documents.js';
  * (a candidate another process took simply loses). The snapshot is dropped when it gets old (a few
  * times as old as it took to read, within bounds), when this process does something that makes jobs
  * claimable, and before a claim answers "nothing to do", so a stale snapshot never hides work.
+ * Claims that find the snapshot old at the same moment share one read instead of each making its own.
  */
 export interface ClaimPlan {
+  /** identifies the read behind this plan; a later read has a higher number */
+  readonly seq: number;
   readonly fresh: boolean;
   /** takes the next candidate by the fairness rules, or null */
   next(request: ClaimRequest, paused: ReadonlySet<string>): JobDoc | null;
@@ -33,6 +36,7 @@ interface Lane {
 }
 
 interface Snapshot {
+  seq: number;
   builtAt: number;
   maxAgeMs: number;
   lanes: Map<string, Lane>;
@@ -41,7 +45,13 @@ interface Snapshot {
 const CLAIM_ORDER = { priority: -1, notBefore: 1, createdAt: 1, _id: 1 } as const;
 
 export interface ClaimPlanner {
-  plan(request: ClaimRequest, paused: ReadonlySet<string>, now: number, forceFresh: boolean): Promise<ClaimPlan>;
+  /**
+   * A plan from the current snapshot, or from a new read when it is old. With `after` (the seq of a
+   * plan that ran dry), only a read begun after that one will do.
+   */
+  plan(request: ClaimRequest, paused: ReadonlySet<string>, now: number, after?: number): Promise<ClaimPlan>;
+  /** the seq of the newest read begun so far; reads begun later have higher numbers */
+  lastSeq(): number;
   /** jobs became claimable through this process (enqueue, release, resume…) */
   invalidate(): void;
   noteClaimed(integrationId: string): void;
@@ -50,11 +60,15 @@ export interface ClaimPlanner {
 
 export function createClaimPlanner(jobs: Collection<JobDoc>, options: ClaimPlannerOptions): ClaimPlanner {
   const snapshots = new Map<string, Snapshot>();
+  const reading = new Map<string, { seq: number; generation: number; snapshot: Promise<Snapshot> }>();
+  let seq = 0;
+  /** bumped by invalidate(): a read begun before the bump may miss what caused it */
+  let generation = 0;
 
   const keyOf = (r: ClaimRequest) =>
     JSON.stringify([r.kinds ? [...r.kinds].sort() : null, r.integrationIds ? [...r.integrationIds].sort() : null, r.excludeIntegrationIds ?? null]);
 
-  const build = async (request: ClaimRequest, paused: ReadonlySet<string>, now: number): Promise<Snapshot> => {
+  const build = async (request: ClaimRequest, paused: ReadonlySet<string>, now: number, buildSeq: number): Promise<Snapshot> => {
     const started = performance.now();
     const due: Filter<JobDoc> = { state: 'queued', notBefore: { $lte: now } };
     if (request.kinds) due.kind = { $in: [...request.kinds] };
@@ -72,10 +86,11 @@ export function createClaimPlanner(jobs: Collection<JobDoc>, options: ClaimPlann
     const lanes = new Map<string, Lane>();
     wanted.forEach((id, i) => lanes.set(id, { active: activeCounts.get(id) ?? 0, queue: queues[i] ?? [] }));
     const took = performance.now() - started;
-    return { builtAt: performance.now(), maxAgeMs: Math.min(options.maxAgeMs, Math.max(options.minAgeMs, took * 5)), lanes };
+    return { seq: buildSeq, builtAt: performance.now(), maxAgeMs: Math.min(options.maxAgeMs, Math.max(options.minAgeMs, took * 5)), lanes };
   };
 
   const planOf = (snapshot: Snapshot, fresh: boolean): ClaimPlan => ({
+    seq: snapshot.seq,
     fresh,
     next(request, paused) {
       let best: { lane: LaneHead; queue: JobDoc[] } | null = null;
@@ -101,15 +116,32 @@ export function createClaimPlanner(jobs: Collection<JobDoc>, options: ClaimPlann
   };
 
   return {
-    async plan(request, paused, now, forceFresh) {
+    async plan(request, paused, now, after) {
       const key = keyOf(request);
       const existing = snapshots.get(key);
-      if (!forceFresh && existing && performance.now() - existing.builtAt < existing.maxAgeMs) return planOf(existing, false);
-      const snapshot = await build(request, paused, now);
-      snapshots.set(key, snapshot);
-      return planOf(snapshot, true);
+      if (existing && (after === undefined ? performance.now() - existing.builtAt < existing.maxAgeMs : existing.seq > after)) {
+        return planOf(existing, after !== undefined);
+      }
+      const inFlight = reading.get(key);
+      if (inFlight && inFlight.generation === generation && (after === undefined || inFlight.seq > after)) {
+        return planOf(await inFlight.snapshot, true);
+      }
+      const read = { seq: ++seq, generation, snapshot: build(request, paused, now, seq) };
+      reading.set(key, read);
+      try {
+        const snapshot = await read.snapshot;
+        const latest = snapshots.get(key);
+        if (read.generation === generation && (!latest || latest.seq < snapshot.seq)) snapshots.set(key, snapshot);
+        return planOf(snapshot, true);
+      } finally {
+        if (reading.get(key) === read) reading.delete(key);
+      }
+    },
+    lastSeq() {
+      return seq;
     },
     invalidate() {
+      generation += 1;
       snapshots.clear();
     },
     noteClaimed(integrationId) {

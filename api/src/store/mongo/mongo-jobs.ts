@@ -85,13 +85,15 @@ export function createMongoJobs(
       validateClaim(request.workerId, request.leaseMs);
       validateCap(request);
       if (request.kinds?.length === 0 || request.integrationIds?.length === 0) return null;
+      // "Nothing to do" needs a read begun after this call did, so a job enqueued just before is seen.
+      const calledAt = planner.lastSeq();
       const paused = await pausedSet();
-      let plan = await planner.plan(request, paused, clock.now(), false);
+      let plan = await planner.plan(request, paused, clock.now());
       for (;;) {
         const candidate = plan.next(request, paused);
         if (!candidate) {
           if (plan.fresh) return null;
-          plan = await planner.plan(request, paused, clock.now(), true);
+          plan = await planner.plan(request, paused, clock.now(), Math.max(plan.seq, calledAt));
           continue;
         }
         const token = newLeaseToken();

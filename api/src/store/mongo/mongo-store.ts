@@ -58,7 +58,7 @@ async function isFerretDb(db: Db): Promise<boolean> {
 function plannerTuning(ferret: boolean): ClaimPlannerOptions {
   // FerretDB 1.x reads the whole collection for any query but a bare _id lookup, so read many
   // candidates per query and keep them longer; on MongoDB queries use indexes and stay cheap.
-  return ferret ? { batch: 2000, minAgeMs: 250, maxAgeMs: 15_000 } : { batch: 32, minAgeMs: 200, maxAgeMs: 2_000 };
+  return ferret ? { batch: 500, minAgeMs: 250, maxAgeMs: 15_000 } : { batch: 32, minAgeMs: 200, maxAgeMs: 2_000 };
 }
 
 function buildStore(client: MongoClient, db: Db, deps: StoreDeps, ferret: boolean): Store {

@@ -11,6 +11,7 @@ import { isLive, type ArtifactKind, type DeliveryRecord, type GraphStore } from 
  *   POST /__control/subscriptions/{id}/lifecycle  {"lifecycleEvent": "reauthorizationRequired"|"subscriptionRemoved"|"missed"}
  *   POST /__control/subscriptions/{id}/expire     expire it now (no notification, as in Graph)
  *   POST /__control/settings                      {"pageSize"?, "validationTimeoutMs"?, "notificationTimeoutMs"?}
+ *   POST /__control/tenant                        {"transcriptApiAccess"?}: a tenant admin flips a switch, state kept
  * Ids in the path are percent-encoded (Graph ids are base64 and may contain "/").
  */
 
@@ -22,6 +23,8 @@ const SettingsBody = z
     notificationTimeoutMs: z.number().int().min(1).max(60_000).optional(),
   })
   .strict();
+
+const TenantBody = z.object({ transcriptApiAccess: z.boolean().optional() }).strict();
 
 /** What the control API reports about a delivery: never the payload, which carries the clientState. */
 function deliverySummary(d: DeliveryRecord): Record<string, unknown> {
@@ -82,6 +85,12 @@ export function createControlRoutes(store: GraphStore): Router {
     const patch = SettingsBody.parse(await req.json());
     Object.assign(store.settings, patch);
     sendJson(res, 200, store.settings);
+  });
+
+  router.post('/__control/tenant', async (req, res) => {
+    const patch = TenantBody.parse(await req.json());
+    if (patch.transcriptApiAccess !== undefined) store.fixture.tenant.transcriptApiAccess = patch.transcriptApiAccess;
+    sendJson(res, 200, { transcriptApiAccess: store.fixture.tenant.transcriptApiAccess });
   });
 
   return router;

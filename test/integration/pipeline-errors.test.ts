@@ -154,4 +154,48 @@ describe('pipeline: errors an admin sees', function () {
     const subs = await h.app.store.subscriptions.listByIntegration((await h.app.store.integrations.list())[0]!.id);
     assert.ok(subs.some((x) => x.resource.endsWith('getAllTranscripts')));
   });
+
+  it('transcripts switched off after setup: the recording archives, its transcript fails with a warning; once fixed, the transcript is attached', async () => {
+    h = await startAppHarness();
+    const sko = h.e.fixture.meetings[1]!;
+    const integrationId = (await h.app.store.integrations.list())[0]!.id;
+    await waitFor('the swept recording archived', async () => (await archivedCount(h!)) === 1, 30_000);
+    assert.ok(['unknown', 'ok'].includes((await health(h)).state));
+
+    // a Teams admin turns "Transcript API access" off after the app was set up
+    await h.e.control(h.e.graph, 'POST', '/__control/tenant', { transcriptApiAccess: false });
+    await h.release('recording', sko.recordings[0]!.id);
+    await h.release('transcript', sko.transcripts[0]!.id);
+    const failed = await waitFor('the SKO recording archived, its transcript failed', async () => {
+      const r = await h!.app.store.recordings.get({ integrationId, recordingId: sko.recordings[0]!.id });
+      return r?.state === 'archived' && r.transcript.state === 'failed' ? r : undefined;
+    }, 30_000);
+    assert.equal(failed.transcript.error?.code, 'TRANSCRIPT_API_ACCESS_DISABLED');
+    const warned = await waitFor('a transcript warning', async () => {
+      const x = await health(h!);
+      return x.state === 'warning' ? x : undefined;
+    });
+    assert.equal(warned.error?.code, 'TRANSCRIPT_API_ACCESS_DISABLED');
+    assert.match(warned.error!.message, /transcripts is turned off/);
+    const entry = (await h.entries()).find((x) => x.referenceId === `Teams_${sko.recordings[0]!.id}`)!;
+    assert.deepEqual(entry.captions, []);
+
+    // still off: the scheduled check keeps the warning (the subscription made before proves nothing)
+    await h.app.pipeline.runScheduledOnce();
+    assert.equal((await health(h)).state, 'warning');
+
+    // switched back on: the warning clears and the transcript that failed is attached
+    await h.e.control(h.e.graph, 'POST', '/__control/tenant', { transcriptApiAccess: true });
+    await h.app.pipeline.runScheduledOnce();
+    assert.equal((await health(h)).state, 'ok');
+    const captioned = await waitFor('the SKO caption', async () =>
+      (await h!.entries()).find((x) => x.referenceId === `Teams_${sko.recordings[0]!.id}` && x.captions.length === 1 && x.captions[0]!.text),
+    );
+    assert.equal(captioned.captions[0]!.text, sko.transcripts[0]!.vtt);
+    const record = await waitFor('the transcript marked attached', async () => {
+      const r = await h!.app.store.recordings.get({ integrationId, recordingId: sko.recordings[0]!.id });
+      return r?.transcript.state === 'attached' ? r : undefined;
+    });
+    assert.equal(record.transcript.error, null);
+  });
 });

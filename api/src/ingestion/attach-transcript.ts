@@ -10,6 +10,8 @@ export interface AttachTranscriptDeps {
   recordings: Pick<RecordingRepository, 'get' | 'upsert'>;
   /** how long to wait for the meeting's recording to be archived before looking again */
   recordingWaitMs?: number;
+  /** transcripts cannot be read (permission or tenant switch): the integration shows a warning */
+  onTranscriptProblem?: (integrationId: string, err: AppError) => Promise<void>;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface AttachTranscriptDeps {
  */
 export function createAttachTranscriptHandler(deps: AttachTranscriptDeps) {
   return async (job: ActiveJob): Promise<{ outcome: TranscriptOutcome | 'skipped' }> => {
-    const p = job.payload as { meetingId: string; transcriptId: string; organizerId?: string };
+    const p = job.payload as { meetingId: string; transcriptId: string | null; organizerId?: string };
     const organizerId = p.organizerId ?? organizerFromMeetingId(p.meetingId);
     if (!organizerId) throw new AppError('ORGANIZER_UNKNOWN', `cannot tell the organizer of meeting ${p.meetingId}`);
     const c = await deps.contexts.get(job.integrationId);
@@ -39,6 +41,7 @@ export function createAttachTranscriptHandler(deps: AttachTranscriptDeps) {
         c,
         { integrationId: job.integrationId, recordingId: r.id, organizerId, meetingId: p.meetingId, entryId: record.entryId },
         deps.recordings,
+        { onTranscriptProblem: deps.onTranscriptProblem },
       );
     }
     if (waiting && outcome !== 'attached') {

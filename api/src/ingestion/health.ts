@@ -10,7 +10,7 @@ import { isTranscriptOnly } from './subscriptions.js';
 
 export interface HealthDeps {
   contexts: Pick<IntegrationContexts, 'get' | 'forget'>;
-  integrations: Pick<IntegrationRepository, 'setHealth' | 'list'>;
+  integrations: Pick<IntegrationRepository, 'setHealth' | 'list' | 'get'>;
   jobs: Pick<JobRepository, 'paused' | 'resume' | 'pause'>;
   clock: Clock;
   logger: Logger;
@@ -68,14 +68,17 @@ export async function checkIntegration(deps: HealthDeps, integration: Pick<Integ
     const e = err as AppError;
     return { ok: false, code: e.code ?? 'UNEXPECTED_ERROR', message: e.message };
   }
-  const warning = await transcriptWarning(deps, integration.id);
+  const warning = await probeTranscriptAccess(deps, integration.id);
   await deps.integrations.setHealth(integration.id, warning ? { state: 'warning', error: healthError(warning, at), checkedAt: at } : { state: 'ok', error: null, checkedAt: at });
   if (await deps.jobs.resume(integration.id)) deps.logger.info({ integrationId: integration.id }, 'integration healthy again: its jobs resume');
   return { ok: true };
 }
 
-/** A transcript-only problem, when transcripts are on: reported as a warning, recordings go on. */
-async function transcriptWarning(deps: HealthDeps, integrationId: string): Promise<AppError | undefined> {
+/**
+ * Asks Graph whether transcripts can be read now; returns the transcript-only problem if not (only
+ * when transcripts are on). Recordings go on either way.
+ */
+export async function probeTranscriptAccess(deps: Pick<HealthDeps, 'contexts'>, integrationId: string): Promise<AppError | undefined> {
   const c = await deps.contexts.get(integrationId);
   if (!c.settings.uploadTranscripts) return undefined;
   try {
@@ -87,8 +90,14 @@ async function transcriptWarning(deps: HealthDeps, integrationId: string): Promi
   }
 }
 
-/** Records a transcript-only problem as a warning (the integration keeps running). */
+/**
+ * Records a transcript-only problem as a warning (the integration keeps running). A blocking error
+ * already shown stays: it is the one the admin must fix first.
+ */
 export async function recordTranscriptWarning(deps: Pick<HealthDeps, 'integrations' | 'clock'>, integrationId: string, err: AppError): Promise<void> {
+  const current = await deps.integrations.get(integrationId);
+  if (!current || current.health.state === 'error') return;
+  if (current.health.state === 'warning' && current.health.error?.code === err.code) return;
   const at = deps.clock.now();
   await deps.integrations.setHealth(integrationId, { state: 'warning', error: healthError(err, at), checkedAt: at });
 }

@@ -22,6 +22,8 @@ export interface IngestDeps {
   entryUrlTemplate: string;
   /** chunk size for Kaltura uploads (default 4 MiB): memory holds two per upload */
   chunkSize?: number;
+  /** transcripts cannot be read (permission or tenant switch): the integration shows a warning */
+  onTranscriptProblem?: (integrationId: string, err: AppError) => Promise<void>;
 }
 
 export interface IngestPayload {
@@ -131,7 +133,9 @@ export function createIngestRecordingHandler(deps: IngestDeps) {
       const url = entryUrl(deps.entryUrlTemplate, c.integration.kaltura.partnerId, progress.entryId!);
       // transcripts before 'archived': a transcript job waits for that mark, so the two never add the same caption at once
       const transcript = c.settings.uploadTranscripts
-        ? await attachTranscriptsOfMeeting(c, { ...key, organizerId, meetingId: payload.meetingId, entryId: progress.entryId! }, deps.recordings)
+        ? await attachTranscriptsOfMeeting(c, { ...key, organizerId, meetingId: payload.meetingId, entryId: progress.entryId! }, deps.recordings, {
+            onTranscriptProblem: deps.onTranscriptProblem,
+          })
         : 'skipped';
       await record({ state: 'archived', entryId: progress.entryId!, entryUrl: url, bytesDone: progress.bytesTotal ?? 0, error: null });
       await save({ step: 'archived' });

@@ -40,3 +40,22 @@ export function attachTranscriptJob(
     maxAttempts: 10,
   };
 }
+
+/**
+ * Attaches the transcripts of an archived recording's meeting again, after the cause of their failure
+ * was fixed; `at` (when the fix was seen) makes each round of retries its own job.
+ */
+export function retryTranscriptJob(
+  integrationId: string,
+  ref: { recordingId: string; meetingId: string; organizerId: string | null },
+  at: number,
+): NewJob {
+  return {
+    kind: JobKind.attachTranscript,
+    integrationId,
+    idempotencyKey: `transcript-retry:${integrationId}:${ref.recordingId}:${at}`,
+    payload: { meetingId: ref.meetingId, transcriptId: null, ...(ref.organizerId ? { organizerId: ref.organizerId } : {}), source: 'retry' },
+    priority: Priority.sweep,
+    maxAttempts: 10,
+  };
+}

@@ -9,11 +9,11 @@ import type { JsonObject } from '../store/json.js';
 import type { Integration } from '../store/model.js';
 import type { Store } from '../store/store.js';
 import { createAttachTranscriptHandler } from './attach-transcript.js';
-import { checkIntegration, recheckPaused, recordBlocking, recordTranscriptWarning, withHealth, type HealthDeps } from './health.js';
+import { checkIntegration, probeTranscriptAccess, recheckPaused, recordBlocking, recordTranscriptWarning, withHealth, type HealthDeps } from './health.js';
 import { createIngestRecordingHandler } from './ingest-recording.js';
 import type { IntegrationContexts } from './integration-context.js';
-import { JobKind } from './job-kinds.js';
-import { RESOURCES, SubscriptionManager, sweepJob } from './subscriptions.js';
+import { JobKind, retryTranscriptJob } from './job-kinds.js';
+import { isTranscriptOnlyCode, RESOURCES, SubscriptionManager, sweepJob } from './subscriptions.js';
 import { createSweepHandler } from './sweep.js';
 
 export interface PipelineOptions {
@@ -46,6 +46,7 @@ export interface Pipeline {
 export function createPipeline(o: PipelineOptions): Pipeline {
   const { store, contexts, clock, logger } = o;
   const health: HealthDeps = { contexts, integrations: store.integrations, jobs: store.jobs, clock, logger };
+  const transcriptProblem = (integrationId: string, err: AppError) => recordTranscriptWarning(health, integrationId, err);
   const subscriptions = new SubscriptionManager({
     contexts,
     subscriptions: store.subscriptions,
@@ -53,7 +54,7 @@ export function createPipeline(o: PipelineOptions): Pipeline {
     publicUrl: o.publicUrl,
     clock,
     logger,
-    onTranscriptProblem: (id, err) => recordTranscriptWarning(health, id, err),
+    onTranscriptProblem: transcriptProblem,
   });
 
   const notify: JobHandler = async (job) => {
@@ -81,15 +82,26 @@ export function createPipeline(o: PipelineOptions): Pipeline {
   const handlers: Record<string, JobHandler> = {
     [JobKind.ingestRecording]: withHealth(
       health,
-      createIngestRecordingHandler({ contexts, recordings: store.recordings, jobs: store.jobs, logger, entryUrlTemplate: o.entryUrlTemplate, chunkSize: o.chunkSize }),
+      createIngestRecordingHandler({
+        contexts,
+        recordings: store.recordings,
+        jobs: store.jobs,
+        logger,
+        entryUrlTemplate: o.entryUrlTemplate,
+        chunkSize: o.chunkSize,
+        onTranscriptProblem: transcriptProblem,
+      }),
     ),
-    [JobKind.attachTranscript]: withHealth(health, createAttachTranscriptHandler({ contexts, recordings: store.recordings, recordingWaitMs: o.transcriptWaitMs })),
+    [JobKind.attachTranscript]: withHealth(
+      health,
+      createAttachTranscriptHandler({ contexts, recordings: store.recordings, recordingWaitMs: o.transcriptWaitMs, onTranscriptProblem: transcriptProblem }),
+    ),
     [JobKind.sweep]: withHealth(health, createSweepHandler({
         contexts,
         jobs: store.jobs,
         cursors: store.cursors,
         clock,
-        onTranscriptProblem: (id, err) => recordTranscriptWarning(health, id, err),
+        onTranscriptProblem: transcriptProblem,
       })),
     [JobKind.subscriptionLifecycle]: withHealth(health, (job) => subscriptions.handleLifecycle(job)),
     'notify-organizer': notify,
@@ -119,14 +131,34 @@ export function createPipeline(o: PipelineOptions): Pipeline {
     }
   };
 
-  // a transcript warning goes once its subscription could be made (the admin fixed the cause)
+  // a transcript warning goes once Graph lets the app read transcripts again (the admin fixed the
+  // cause); a subscription alone proves nothing, it may predate the problem
   const clearFixedTranscriptWarning = async (integration: Integration) => {
     const code = integration.health.error?.code;
-    if (integration.health.state !== 'warning' || (code !== 'MISSING_TRANSCRIPT_PERMISSION' && code !== 'TRANSCRIPT_API_ACCESS_DISABLED')) return;
+    if (integration.health.state !== 'warning' || !isTranscriptOnlyCode(code)) return;
     const subs = await store.subscriptions.listByIntegration(integration.id);
-    if (subs.some((x) => x.resource === RESOURCES.transcripts)) {
-      await store.integrations.setHealth(integration.id, { state: 'ok', error: null, checkedAt: clock.now() });
-    }
+    if (!subs.some((x) => x.resource === RESOURCES.transcripts)) return;
+    if (await probeTranscriptAccess(health, integration.id)) return;
+    const at = clock.now();
+    await store.integrations.setHealth(integration.id, { state: 'ok', error: null, checkedAt: at });
+    const retried = await retryFailedTranscripts(integration.id, at);
+    logger.info({ integrationId: integration.id, retried }, 'transcripts can be read again: warning cleared, failed transcripts retried');
+  };
+
+  // the transcripts that failed for the cause just fixed are attached now, not forgotten
+  const retryFailedTranscripts = async (integrationId: string, at: number): Promise<number> => {
+    let retried = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await store.recordings.list({ integrationId, state: 'archived', limit: 200, ...(cursor ? { cursor } : {}) });
+      for (const r of page.items) {
+        if (r.transcript.state !== 'failed' || !r.meetingId || !isTranscriptOnlyCode(r.transcript.error?.code)) continue;
+        await store.jobs.enqueue(retryTranscriptJob(integrationId, { recordingId: r.recordingId, meetingId: r.meetingId, organizerId: r.organizerId }, at));
+        retried += 1;
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return retried;
   };
 
   const queueSweeps = async () => {

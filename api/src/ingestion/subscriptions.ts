@@ -32,7 +32,11 @@ export interface SubscriptionDeps {
 
 /** Problems that stop transcripts only; recordings keep flowing while an admin fixes them. */
 export function isTranscriptOnly(err: unknown): boolean {
-  return err instanceof GraphError && (err.code === 'MISSING_TRANSCRIPT_PERMISSION' || err.code === 'TRANSCRIPT_API_ACCESS_DISABLED');
+  return err instanceof GraphError && isTranscriptOnlyCode(err.code);
+}
+
+export function isTranscriptOnlyCode(code: string | undefined): boolean {
+  return code === 'MISSING_TRANSCRIPT_PERMISSION' || code === 'TRANSCRIPT_API_ACCESS_DISABLED';
 }
 
 export function sweepJob(integrationId: string, window: { from?: number; to?: number }, source: 'sweep' | 'backfill', key: string): NewJob {

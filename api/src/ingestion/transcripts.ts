@@ -2,6 +2,7 @@ import { AppError } from '../errors.js';
 import type { TranscriptInfo } from '../graph/graph-port.js';
 import type { RecordingRepository } from '../store/store.js';
 import type { IntegrationContext } from './integration-context.js';
+import { isTranscriptOnly } from './subscriptions.js';
 
 export type TranscriptOutcome = 'attached' | 'pending' | 'failed' | 'skipped';
 
@@ -12,15 +13,17 @@ function label(index: number): string {
 /**
  * Adds every transcript of the meeting to the entry as a WEBVTT caption (idempotent: Kaltura is asked
  * for an existing caption with the same label first). Transcript-only problems (the tenant switch is
- * off, the permission is missing) must not stop recordings, so they are recorded on the recording and
- * reported as 'failed' instead of thrown.
+ * off, the permission is missing) must not stop recordings, so they are recorded on the recording,
+ * handed to `onTranscriptProblem` (the integration's health shows a warning) and reported as 'failed'
+ * instead of thrown.
  */
 export async function attachTranscriptsOfMeeting(
   c: IntegrationContext,
   target: { integrationId: string; recordingId: string; organizerId: string; meetingId: string; entryId: string },
   recordings: Pick<RecordingRepository, 'upsert'>,
-  known?: TranscriptInfo,
+  options: { known?: TranscriptInfo; onTranscriptProblem?: (integrationId: string, err: AppError) => Promise<void> } = {},
 ): Promise<TranscriptOutcome> {
+  const { known } = options;
   const key = { integrationId: target.integrationId, recordingId: target.recordingId };
   try {
     const listed = await c.graph.meetingTranscripts(target.organizerId, target.meetingId);
@@ -40,6 +43,7 @@ export async function attachTranscriptsOfMeeting(
     const e = err as AppError;
     if (e instanceof AppError && (e.blocking || !e.retryable)) {
       await recordings.upsert(key, { transcript: { state: 'failed', error: { code: e.code, message: e.message } } });
+      if (isTranscriptOnly(e)) await options.onTranscriptProblem?.(target.integrationId, e);
       return 'failed';
     }
     throw err;

@@ -64,6 +64,7 @@ export async function startApp(config: AppConfig, logger: Logger, overrides: App
     graphTokenScope: config.graph.tokenScope,
     fetch: trust.fetch,
     dispatcher: trust.dispatcher,
+    httpsAgent: trust.httpsAgent,
   });
   const pipeline = createPipeline({
     store,
@@ -112,6 +113,7 @@ export async function startApp(config: AppConfig, logger: Logger, overrides: App
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await store.close();
         await trust.dispatcher.close();
+        trust.httpsAgent.destroy();
       })();
       return closing;
     },

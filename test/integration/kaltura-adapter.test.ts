@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTlsTrust } from '../../api/src/http/tls-trust.js';
 import { KalturaAdapter } from '../../api/src/kaltura/kaltura-adapter.js';
 import { KalturaError } from '../../api/src/kaltura/kaltura-errors.js';
 import { contentSha256, contentStream } from '../../sandbox/content/deterministic-content.js';
-import { startTestEmulators, type TestEmulators } from '../support/emulators.js';
+import { startEmulator, type RunningEmulator } from '../../sandbox/emulator/emulator-server.js';
+import { createKalturaEmulator } from '../../sandbox/kaltura/kaltura-emulator.js';
+import { createSandboxTls } from '../../sandbox/tls/sandbox-ca.js';
+import { demoFixture, startTestEmulators, type TestEmulators } from '../support/emulators.js';
 import type { KalturaEntryState } from '../support/kaltura-state.js';
 
 type StateEntry = KalturaEntryState;
@@ -146,6 +153,83 @@ describe('Kaltura adapter against the emulator', () => {
     } catch (err) {
       assert.ok(err instanceof KalturaError);
       assert.deepEqual([err.code, err.retryable, err.retryAfterMs], ['KALTURA_UNAVAILABLE', true, 3000]);
+    }
+  });
+
+  it('chunk uploads (sent without copying the chunk) fail like any other call: API errors by code, outages retryable, the session renewed once', async () => {
+    const k = withAppToken();
+    const size = 1024 * 1024;
+    const chunk = () => contentStream('adapter-upload-errors', size);
+    assert.equal(await codeOf(k.uploadChunks('0_no_such_token', chunk(), 0, size)), 'UPLOAD_TOKEN_NOT_FOUND');
+
+    const token = await k.createUploadToken('recording.mp4', size);
+    await e.control(e.kaltura, 'POST', '/__control/faults', { pathPattern: '/service/uploadtoken/action/upload', status: 503, headers: { 'Retry-After': '7' } });
+    try {
+      await k.uploadChunks(token, chunk(), 0, size);
+      assert.fail('expected an error');
+    } catch (err) {
+      assert.ok(err instanceof KalturaError);
+      assert.deepEqual([err.code, err.retryable, err.retryAfterMs], ['KALTURA_UNAVAILABLE', true, 7000]);
+    }
+    await e.control(e.kaltura, 'POST', '/__control/faults', { pathPattern: '/service/uploadtoken/action/upload', resetConnection: true });
+    assert.equal(await codeOf(k.uploadChunks(token, chunk(), 0, size)), 'KALTURA_UNAVAILABLE');
+    await e.control(e.kaltura, 'POST', '/__control/faults', {
+      pathPattern: '/service/uploadtoken/action/upload',
+      status: 200,
+      body: { objectType: 'KalturaAPIException', code: 'INVALID_KS', message: 'Invalid KS "…" Error "-1,INVALID_STR"' },
+    });
+    // the KS is renewed and the chunk sent again: this time it lands
+    assert.equal(await k.uploadChunks(token, chunk(), 0, size), size);
+    assert.equal(await k.uploadedBytes(token), size);
+  });
+});
+
+/** A self-hosted Kaltura behind a private CA: EXTRA_CA_FILE's trust reaches kaltura-client and the chunk uploads. */
+describe('Kaltura adapter over HTTPS with a private CA', () => {
+  let dir: string;
+  let kaltura: RunningEmulator;
+  let ca: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kaltura-tls-'));
+    const tls = createSandboxTls();
+    ca = tls.caCertPem;
+    kaltura = await startEmulator(createKalturaEmulator({ dataDir: dir }), await demoFixture(), { tls: { cert: tls.serverCertPem, key: tls.serverKeyPem } });
+  });
+  after(async () => {
+    await kaltura?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const adapter = async (trust?: ReturnType<typeof createTlsTrust>) => {
+    const partner = (await demoFixture()).kaltura;
+    return new KalturaAdapter(
+      { partnerId: partner.partnerId, serviceUrl: kaltura.url, adminSecret: partner.adminSecret },
+      trust ? { httpsAgent: trust.httpsAgent, dispatcher: trust.dispatcher } : {},
+    );
+  };
+
+  it('works when given the CA, and refuses the certificate without it', async () => {
+    assert.match(kaltura.url, /^https:\/\/127\.0\.0\.1:/);
+    const trust = createTlsTrust(ca);
+    try {
+      const k = await adapter(trust);
+      await k.verifyCredentials();
+      const size = 1024 * 1024 + 7;
+      const token = await k.createUploadToken('r.mp4', size);
+      assert.equal(await k.uploadChunks(token, contentStream('tls', size), 0, size, { chunkSize: 512 * 1024 }), size);
+
+      const untrusting = await adapter();
+      try {
+        await untrusting.verifyCredentials();
+        assert.fail('expected a certificate error');
+      } catch (err) {
+        assert.ok(err instanceof KalturaError);
+        assert.equal(err.code, 'KALTURA_UNAVAILABLE');
+        assert.match(err.message, /certificate/i);
+      }
+    } finally {
+      await trust.dispatcher.close();
+      trust.httpsAgent.destroy();
     }
   });
 });

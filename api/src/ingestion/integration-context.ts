@@ -1,3 +1,4 @@
+import type { Agent as HttpsAgent } from 'node:https';
 import type { Dispatcher } from 'undici';
 import { AppError } from '../errors.js';
 import { createAppTokenProvider } from '../graph/app-token-provider.js';
@@ -23,6 +24,8 @@ export interface ContextOptions {
   graphTokenScope: string;
   fetch: typeof globalThis.fetch;
   dispatcher?: Dispatcher;
+  /** the same trust for kaltura-client's own (axios) requests */
+  httpsAgent?: HttpsAgent;
   /** builds the clients; tests pass their own to count or break calls */
   makeGraph?: (integration: Integration, secret: string) => GraphPort;
   makeKaltura?: (integration: Integration, secrets: { appToken: string | null; adminSecret: string | null }) => KalturaPort;
@@ -59,7 +62,7 @@ export class IntegrationContexts {
         serviceUrl: integration.kaltura.serviceUrl,
         appToken: integration.kaltura.appTokenId && secrets.kalturaAppToken ? { id: integration.kaltura.appTokenId, token: secrets.kalturaAppToken } : undefined,
         adminSecret: secrets.kalturaAdminSecret ?? undefined,
-      });
+      }, { httpsAgent: this.options.httpsAgent, dispatcher: this.options.dispatcher });
     const context = { integration, settings: parsed.data, graph, kaltura };
     this.cache.set(integrationId, { version: integration.version, context });
     return context;

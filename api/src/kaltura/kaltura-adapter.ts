@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
+import type { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import kaltura from 'kaltura-client';
+import type { Dispatcher } from 'undici';
 import { TokenBucket } from '../graph/token-bucket.js';
 import { classifyKalturaFailure, isApiException, KalturaError } from './kaltura-errors.js';
 import type { KalturaEntryRecord, KalturaPort, KalturaUserRecord, NewEntry } from './kaltura-port.js';
+import { withStreamedBody } from './streamed-upload.js';
 
 export interface KalturaCredentials {
   partnerId: number;
@@ -21,6 +24,12 @@ export interface KalturaAdapterOptions {
   /** KS lifetime asked for; renewed a few minutes before it ends */
   sessionSeconds?: number;
   now?: () => number;
+  /**
+   * Outbound TLS trust (the configured extra CA, for a self-hosted Kaltura behind a private CA):
+   * the agent for kaltura-client's own requests, the dispatcher for chunk uploads.
+   */
+  httpsAgent?: HttpsAgent;
+  dispatcher?: Dispatcher;
 }
 
 const { services, objects, enums } = kaltura;
@@ -30,6 +39,13 @@ export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
 const LIVE_STATUSES = '3,-1,-2';
 const HASHES = ['sha256', 'sha1', 'sha512', 'md5'] as const;
 const CATEGORY_CACHE_MS = 5 * 60_000;
+
+/** kaltura-client sends with its own axios instance; it takes our agent for HTTPS. */
+function newClient(serviceUrl: string, timeoutMs: number, httpsAgent: HttpsAgent | undefined): kaltura.Client {
+  const client = new kaltura.Client(silentConfig(serviceUrl, timeoutMs));
+  if (httpsAgent) (client as unknown as { axios: { defaults: { httpsAgent?: HttpsAgent } } }).axios.defaults.httpsAgent = httpsAgent;
+  return client;
+}
 
 function silentConfig(serviceUrl: string, timeoutMs: number): kaltura.Configuration {
   const config = new kaltura.Configuration();
@@ -59,6 +75,7 @@ export class KalturaAdapter implements KalturaPort {
   private readonly uploadClient: kaltura.Client;
   private readonly bucket: TokenBucket;
   private readonly now: () => number;
+  private readonly uploadTimeoutMs: number;
   private ks?: { value: string; renewAt: number };
   private starting?: Promise<string>;
   private hash?: (typeof HASHES)[number];
@@ -70,12 +87,13 @@ export class KalturaAdapter implements KalturaPort {
     private readonly options: KalturaAdapterOptions = {},
   ) {
     if (!credentials.appToken && !credentials.adminSecret) throw new TypeError('Kaltura credentials need an app token or an admin secret');
-    this.client = new kaltura.Client(silentConfig(credentials.serviceUrl, options.timeoutMs ?? 60_000));
-    this.uploadClient = new kaltura.Client(silentConfig(credentials.serviceUrl, options.uploadTimeoutMs ?? 15 * 60_000));
+    this.client = newClient(credentials.serviceUrl, options.timeoutMs ?? 60_000, options.httpsAgent);
+    this.uploadClient = newClient(credentials.serviceUrl, options.uploadTimeoutMs ?? 15 * 60_000, options.httpsAgent);
     this.client.setPartnerId(credentials.partnerId);
     this.uploadClient.setPartnerId(credentials.partnerId);
     this.bucket = new TokenBucket(options.requestsPerSecond ?? 20);
     this.now = options.now ?? Date.now;
+    this.uploadTimeoutMs = options.uploadTimeoutMs ?? 15 * 60_000;
   }
 
   private async session(): Promise<string> {
@@ -89,7 +107,7 @@ export class KalturaAdapter implements KalturaPort {
   private async startSession(): Promise<string> {
     const seconds = this.options.sessionSeconds ?? 86_400;
     // a fresh client: Kaltura validates any KS sent, even on session.start, so an expired one would fail it
-    const client = new kaltura.Client(silentConfig(this.credentials.serviceUrl, this.options.timeoutMs ?? 60_000));
+    const client = newClient(this.credentials.serviceUrl, this.options.timeoutMs ?? 60_000, this.options.httpsAgent);
     client.setPartnerId(this.credentials.partnerId);
     let ks: string;
     try {
@@ -286,7 +304,7 @@ export class KalturaAdapter implements KalturaPort {
       current ^= 1;
       inFlight = this.call(
         `upload ${bytes.length} bytes at ${start} to ${uploadTokenId}`,
-        () => services.uploadToken.upload(uploadTokenId, bytes, start > 0, final, start),
+        () => withStreamedBody(services.uploadToken.upload(uploadTokenId, bytes, start > 0, final, start), this.options.dispatcher, this.uploadTimeoutMs),
         this.uploadClient,
       ).then((token) => options.onProgress?.(Number(token.uploadedFileSize ?? start + bytes.length)));
       inFlight.catch(() => undefined); // observed at the next flush or below

@@ -13,6 +13,8 @@ export interface Emulators {
   entra: RunningEmulator;
   graph: RunningEmulator;
   kaltura: RunningEmulator;
+  /** the pre-authenticated download origin Graph redirects recording content to, when told to */
+  graphDownloads: RunningEmulator;
   connector: RunningEmulator;
   tls: SandboxTls;
   keys: TokenKeys;
@@ -27,8 +29,9 @@ export interface EmulatorPorts {
 }
 
 /**
- * Starts the four emulators on loopback: Entra ID and Graph over HTTPS (msal-node insists), Kaltura
- * and the Bot Connector over HTTP, all sharing one fixture and one token-signing key.
+ * Starts the four emulators on loopback: Entra ID and Graph over HTTPS (msal-node insists; Graph
+ * with a second origin for redirected downloads), Kaltura and the Bot Connector over HTTP, all sharing
+ * one fixture and one token-signing key.
  */
 export async function startEmulators(fixture: Fixture, dataDir: string, ports: EmulatorPorts = {}): Promise<Emulators> {
   await mkdir(dataDir, { recursive: true });
@@ -39,8 +42,13 @@ export async function startEmulators(fixture: Fixture, dataDir: string, ports: E
   try {
     const entra = await startEmulator(createEntraEmulator({ keys }), fixture, { tls: https, port: ports.entra });
     started.push(entra);
-    const graph = await startEmulator(createGraphEmulator({ keys }), fixture, { tls: https, port: ports.graph });
+    const graphBehaviour = createGraphEmulator({ keys });
+    const graph = await startEmulator(graphBehaviour, fixture, { tls: https, port: ports.graph });
     started.push(graph);
+    // a second origin for redirected recording content (off unless the Graph setting contentRedirect is on)
+    const graphDownloads = await startEmulator(graphBehaviour.downloadHost, fixture, { tls: https });
+    started.push(graphDownloads);
+    graphBehaviour.setDownloadBase(graphDownloads.url);
     const kaltura = await startEmulator(createKalturaEmulator({ dataDir: join(dataDir, 'kaltura') }), fixture, {
       port: ports.kaltura,
     });
@@ -52,6 +60,7 @@ export async function startEmulators(fixture: Fixture, dataDir: string, ports: E
       graph,
       kaltura,
       connector,
+      graphDownloads,
       tls,
       keys,
       close: async () => {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { contentStream } from '../content/deterministic-content.js';
 import type { Router } from '../emulator/router.js';
@@ -18,6 +18,8 @@ import { sendRanged, type RangedBody } from './ranged-content.js';
  */
 
 const SEGMENT: Record<ArtifactKind, string> = { recording: 'recordings', transcript: 'transcripts' };
+/** how long a pre-authenticated download URL stays good */
+const DOWNLOAD_GRANT_MS = 10 * 60_000;
 
 export function mountArtifactRoutes(router: Router, deps: GraphDeps): void {
   for (const kind of ['recording', 'transcript'] as const) {
@@ -52,7 +54,15 @@ export function mountArtifactRoutes(router: Router, deps: GraphDeps): void {
       if (kind === 'transcript') requireVttFormat(ctx);
       const at = new Date().toISOString();
       const record = (r: { status: number; range: string | null; served: [number, number] | null; bytesSent: number; complete: boolean }) =>
-        pushCapped(ctx.store.contentFetches, { at, kind, id: a.item.id, meetingId: meeting.id, method: ctx.req.method, ...r });
+        pushCapped(ctx.store.contentFetches, { at, kind, id: a.item.id, meetingId: meeting.id, method: ctx.req.method, via: 'graph', authorization: true, ...r });
+      if (kind === 'recording' && ctx.store.settings.contentRedirect && ctx.store.downloadBase) {
+        const token = randomBytes(18).toString('base64url');
+        ctx.store.downloads.set(token, { kind, id: a.item.id, meetingId: meeting.id, expiresAt: Date.now() + DOWNLOAD_GRANT_MS });
+        record({ status: 302, range: ctx.req.headers.range ?? null, served: null, bytesSent: 0, complete: false });
+        ctx.res.writeHead(302, { location: `${ctx.store.downloadBase}/download/${token}?tempauth=1`, 'content-length': '0' });
+        ctx.res.end();
+        return;
+      }
       try {
         record(await sendRanged(ctx.req, ctx.res, rangedBodyOf(a)));
       } catch (err) {
@@ -106,7 +116,7 @@ function requireVttFormat(ctx: GraphContext): void {
   }
 }
 
-function rangedBodyOf(a: Artifact): RangedBody {
+export function rangedBodyOf(a: Artifact): RangedBody {
   if (a.kind === 'recording') {
     const r = a.item as FixtureRecording;
     return {

@@ -10,7 +10,7 @@ import { isLive, type ArtifactKind, type DeliveryRecord, type GraphStore } from 
  *   POST /__control/transcripts/{id}/available    same for a transcript
  *   POST /__control/subscriptions/{id}/lifecycle  {"lifecycleEvent": "reauthorizationRequired"|"subscriptionRemoved"|"missed"}
  *   POST /__control/subscriptions/{id}/expire     expire it now (no notification, as in Graph)
- *   POST /__control/settings                      {"pageSize"?, "validationTimeoutMs"?, "notificationTimeoutMs"?}
+ *   POST /__control/settings                      {"pageSize"?, "validationTimeoutMs"?, "notificationTimeoutMs"?, "contentRedirect"?}
  *   POST /__control/tenant                        {"transcriptApiAccess"?}: a tenant admin flips a switch, state kept
  * Ids in the path are percent-encoded (Graph ids are base64 and may contain "/").
  */
@@ -21,6 +21,7 @@ const SettingsBody = z
     pageSize: z.number().int().min(1).max(1000).optional(),
     validationTimeoutMs: z.number().int().min(1).max(60_000).optional(),
     notificationTimeoutMs: z.number().int().min(1).max(60_000).optional(),
+    contentRedirect: z.boolean().optional(),
   })
   .strict();
 

@@ -4,6 +4,7 @@ import type { TokenKeys } from '../entra/token-keys.js';
 import { mountArtifactRoutes } from './artifact-routes.js';
 import { createControlRoutes } from './control-routes.js';
 import { mountDirectoryRoutes } from './directory-routes.js';
+import { createDownloadHost } from './download-host.js';
 import { GraphStore, isLive } from './graph-store.js';
 import { GraphHttpError, graphErrors, sendGraphError, stampGraphHeaders } from './graph-wire.js';
 import { mountMeetingRoutes } from './meeting-routes.js';
@@ -14,7 +15,14 @@ import { mountSubscriptionRoutes, subscriptionJson } from './subscription-routes
  * streamed, ranged content), getAll… and delta paging, and webhook subscriptions with real deliveries to
  * the app. Every route is served under /v1.0 and /beta. See reference/microsoft-graph.md §2–§6.
  */
-export function createGraphEmulator(deps: { keys: TokenKeys }): EmulatorBehaviour {
+export interface GraphEmulatorBehaviour extends EmulatorBehaviour {
+  /** the second origin recording content is redirected to when `contentRedirect` is on */
+  downloadHost: EmulatorBehaviour;
+  /** where the download host listens (its origin), once started */
+  setDownloadBase(origin: string): void;
+}
+
+export function createGraphEmulator(deps: { keys: TokenKeys }): GraphEmulatorBehaviour {
   const store = new GraphStore();
   // Graph path segments are case-insensitive (onlineMeetings = onlinemeetings); captured ids keep their case.
   const routes = new Router(true);
@@ -26,6 +34,10 @@ export function createGraphEmulator(deps: { keys: TokenKeys }): EmulatorBehaviou
 
   return {
     name: 'graph',
+    downloadHost: createDownloadHost(store),
+    setDownloadBase: (origin) => {
+      store.downloadBase = origin;
+    },
     routes,
     controlRoutes: createControlRoutes(store),
     load: (fixture) => store.load(fixture),

@@ -32,9 +32,22 @@ export interface GraphSettings {
   validationTimeoutMs: number;
   /** how long the emulator waits for a notification POST before recording it as failed */
   notificationTimeoutMs: number;
+  /**
+   * Recording content answered with 302 to a pre-authenticated URL on another origin (the download
+   * host), as OneDrive/SharePoint-stored content may be (reference §2.3, unconfirmed for Graph).
+   */
+  contentRedirect: boolean;
 }
 
-export const defaultSettings = (): GraphSettings => ({ pageSize: 2, validationTimeoutMs: 10_000, notificationTimeoutMs: 10_000 });
+export const defaultSettings = (): GraphSettings => ({ pageSize: 2, validationTimeoutMs: 10_000, notificationTimeoutMs: 10_000, contentRedirect: false });
+
+/** A pre-authenticated download URL handed out by a 302. */
+export interface DownloadGrant {
+  kind: ArtifactKind;
+  id: string;
+  meetingId: string;
+  expiresAt: number;
+}
 
 export type SubscriptionTarget =
   | { kind: ArtifactKind; scope: 'tenant' }
@@ -87,6 +100,10 @@ export interface ContentFetchRecord {
   served: [number, number] | null;
   bytesSent: number;
   complete: boolean;
+  /** 'download' for the pre-authenticated URL a 302 pointed to */
+  via?: 'graph' | 'download';
+  /** whether the request carried an Authorization header (a download URL must not get the bearer) */
+  authorization?: boolean;
 }
 
 export interface DenialRecord {
@@ -124,6 +141,9 @@ export class GraphStore {
   deliveries: DeliveryRecord[] = [];
   contentFetches: ContentFetchRecord[] = [];
   denials: DenialRecord[] = [];
+  /** origin of the download host; set once it listens, kept across fixture loads */
+  downloadBase: string | null = null;
+  downloads = new Map<string, DownloadGrant>();
   private seq = 0;
 
   load(fixture: Fixture): void {
@@ -137,6 +157,7 @@ export class GraphStore {
     this.subscriptions = new Map();
     this.deliveries = [];
     this.contentFetches = [];
+    this.downloads = new Map();
     this.denials = [];
     this.seq = 0;
     const initiallyVisible: Artifact[] = [];

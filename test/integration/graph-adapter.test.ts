@@ -106,6 +106,44 @@ describe('Graph adapter against the emulators', function () {
     assert.equal(stitched.digest('hex'), expected);
   });
 
+  it('follows a 302 to a pre-authenticated download URL on another origin, without the bearer, Range kept', async () => {
+    await e.control(e.graph, 'POST', '/__control/settings', { contentRedirect: true });
+    const g = adapter();
+    const rec = e.fixture.meetings[0]!.recordings[0]!;
+    const info: RecordingInfo = { id: rec.id, meetingId: QBR, organizerId: MEGAN, createdDateTime: rec.createdDateTime };
+    const expected = await contentSha256(rec.seed, rec.size);
+
+    const whole = createHash('sha256');
+    const d0 = await g.downloadRecording(info, 0);
+    assert.deepEqual([d0.offset, d0.totalSize], [0, rec.size]);
+    for await (const c of d0.stream) whole.update(c as Buffer);
+    assert.equal(whole.digest('hex'), expected);
+
+    const split = 777_777;
+    const tail = await g.downloadRecording(info, split);
+    assert.deepEqual([tail.offset, tail.totalSize], [split, rec.size]);
+    const rest = createHash('sha256');
+    let restBytes = 0;
+    for await (const c of tail.stream) {
+      rest.update(c as Buffer);
+      restBytes += (c as Buffer).length;
+    }
+    assert.equal(restBytes, rec.size - split);
+
+    type Fetch = { via: string; status: number; authorization: boolean; range: string | null; bytesSent: number };
+    const { contentFetches } = await e.control<{ contentFetches: Fetch[] }>(e.graph, 'GET', '/__control/state');
+    assert.deepEqual(
+      contentFetches.map((f) => [f.via, f.status, f.authorization, f.range]),
+      [
+        ['graph', 302, true, null],
+        ['download', 200, false, null],
+        ['graph', 302, true, `bytes=${split}-`],
+        ['download', 206, false, `bytes=${split}-`],
+      ],
+    );
+    assert.notEqual(new URL(e.graphDownloads.url).port, new URL(e.graph.url).port);
+  });
+
   it('reads the transcript as VTT', async () => {
     const g = adapter();
     const t = e.fixture.meetings[0]!.transcripts[0]!;

@@ -103,6 +103,19 @@ describe('pipeline: duplicates, faults and lost notifications', function () {
     }
   });
 
+  it('archives a recording whose content Graph redirects to a pre-authenticated URL, never sending it the bearer', async () => {
+    const eng = h.e.fixture.meetings[2]!.recordings[0]!;
+    await h.e.control(h.e.graph, 'POST', '/__control/settings', { contentRedirect: true });
+    await h.release('recording', eng.id);
+    const entry = await waitFor('the engineering entry', async () => (await h.entries()).find((x) => x.referenceId === `Teams_${eng.id}` && x.status === 2), 30_000);
+    assert.equal(entry.contentSha256, await contentSha256(eng.seed, eng.size));
+    const { contentFetches } = await h.e.control<{ contentFetches: Array<{ id: string; via: string; status: number; authorization: boolean }> }>(h.e.graph, 'GET', '/__control/state');
+    const mine = contentFetches.filter((f) => f.id === eng.id);
+    assert.ok(mine.some((f) => f.via === 'graph' && f.status === 302));
+    assert.ok(mine.some((f) => f.via === 'download' && f.status === 200));
+    assert.ok(mine.filter((f) => f.via === 'download').every((f) => !f.authorization), 'the bearer never went to the download host');
+  });
+
   it('recreates a subscription that expired, and the sweep finds the recording whose notification was lost', async () => {
     const sko = h.e.fixture.meetings[1]!.recordings[0]!;
     const sub = await subscriptionFor(h, 'communications/onlineMeetings/getAllRecordings');

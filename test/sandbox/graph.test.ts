@@ -427,6 +427,34 @@ describe('Graph emulator', () => {
       assert.equal(err.headers?.get('content-range'), `bytes */${rec.size}`);
     });
 
+    it('with contentRedirect, answers 302 to a pre-authenticated URL on another origin that refuses a bearer and honours Range', async () => {
+      const rec = fixture.meetings[0]!.recordings[0]!;
+      await env.control(env.graph, 'POST', '/__control/settings', { contentRedirect: true });
+      try {
+        const url = `${env.graph.url}/v1.0/users/${MEGAN}/onlineMeetings/${QBR}/recordings/${QBR_RECORDING}/content`;
+        const redirect = await env.trust.fetch(url, { headers: { authorization: `Bearer ${token}` }, redirect: 'manual' });
+        assert.equal(redirect.status, 302);
+        const location = redirect.headers.get('location')!;
+        assert.equal(new URL(location).origin, new URL(env.graphDownloads.url).origin);
+        assert.notEqual(new URL(location).origin, new URL(env.graph.url).origin);
+
+        const withBearer = await env.trust.fetch(location, { headers: { authorization: `Bearer ${token}` } });
+        assert.equal(withBearer.status, 401, 'the Graph bearer token is refused by the download host');
+        const ranged = await env.trust.fetch(location, { headers: { range: 'bytes=10-19' } });
+        assert.equal(ranged.status, 206);
+        assert.equal(ranged.headers.get('content-range'), `bytes 10-19/${rec.size}`);
+        assert.equal(Buffer.from(await ranged.arrayBuffer()).length, 10);
+        const beyond = await env.trust.fetch(location, { headers: { range: `bytes=${rec.size}-` } });
+        assert.equal(beyond.status, 416);
+        assert.equal(beyond.headers.get('content-range'), `bytes */${rec.size}`);
+        const unknown = await env.trust.fetch(`${env.graphDownloads.url}/download/not-a-grant`);
+        assert.equal(unknown.status, 401);
+        await unknown.arrayBuffer();
+      } finally {
+        await env.control(env.graph, 'POST', '/__control/settings', { contentRedirect: false });
+      }
+    });
+
     it('lists, gets and downloads a transcript as VTT', async () => {
       const list = await graph.api(`/users/${MEGAN}/onlineMeetings/${QBR}/transcripts`).get();
       assert.deepEqual(list.value.map((t: { id: string }) => t.id), [QBR_TRANSCRIPT]);

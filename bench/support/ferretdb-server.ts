@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { freePort } from '../../sandbox/process-utils.js';
-import { waitForPort } from './wait-for-port.js';
+import { superviseServer } from './server-process.js';
 
 /**
  * Starts a throwaway FerretDB (v1.24) on loopback: a real MongoDB-protocol server for the contract
@@ -57,32 +57,13 @@ export async function startFerretDb(binary: string, backend: FerretDbBackend = {
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-4000);
+  const stop = await superviseServer(child, {
+    name: 'ferretdb',
+    port,
+    stopSignal: 'SIGTERM',
+    graceMs: 5_000,
+    cleanup: () => rm(dir, { recursive: true, force: true }),
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  // If the test run or bench ends without calling stop() (a failed hook, process.exit), take the server along.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-
-  const stop = async () => {
-    process.removeListener('exit', killOnExit);
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
-
-  try {
-    await waitForPort(port, child, 'ferretdb', () => stderr);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
   return { uri: `mongodb://127.0.0.1:${port}/`, stop };
 }
 

@@ -1,10 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { freePort } from '../../sandbox/process-utils.js';
-import { waitForPort } from './wait-for-port.js';
+import { superviseServer } from './server-process.js';
 
 /**
  * A throwaway PostgreSQL cluster on loopback, as the backend of a FerretDB for the MongoDB store
@@ -64,36 +64,18 @@ export async function startPostgres(lookup: { binDir: string; version: string })
   const port = await freePort();
   // synchronous_commit=off is PostgreSQL's counterpart of the SQLite adapter's WAL with
   // synchronous=NORMAL: a crash may lose the last moments, never consistency.
-  const child: ChildProcess = spawn(
+  const child = spawn(
     join(lookup.binDir, 'postgres'),
     ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`, '-c', 'synchronous_commit=off'],
     { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir, ...owner },
   );
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-4000);
+  const stop = await superviseServer(child, {
+    name: 'postgres',
+    port,
+    stopSignal: 'SIGINT', // "fast" shutdown
+    graceMs: 10_000,
+    cleanup: () => rm(dir, { recursive: true, force: true }),
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-
-  const stop = async () => {
-    process.removeListener('exit', killOnExit);
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGINT'); // "fast" shutdown
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
-
-  try {
-    await waitForPort(port, child, 'postgres', () => stderr);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
   return { url: `postgres://ferretdb@127.0.0.1:${port}/postgres`, version: lookup.version, stop };
 }
 

@@ -27,7 +27,9 @@ describe('Kaltura chunk upload without copies', () => {
       req.on('data', (c: Buffer) => parts.push(c));
       req.on('end', () => {
         captured.push({ url: req.url ?? '', headers: req.headers, body: Buffer.concat(parts) });
-        res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
+        // not chained: restify, loaded by other suites in this process, makes writeHead return undefined
+        res.writeHead(answer.status, { 'content-type': 'application/json' });
+        res.end(answer.body);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,7 +1,7 @@
 import type { Router } from '../emulator/router.js';
 import type { FixtureGroup, FixtureUser } from '../fixture/schema.js';
 import { permissions, requireAnyRole, requireCheckMemberGroups } from './graph-auth.js';
-import { directoryObjectJson, groupJson, userJson } from './graph-resources.js';
+import { applicationJson, directoryObjectJson, groupJson, userJson } from './graph-resources.js';
 import { mount, type GraphContext, type GraphDeps } from './graph-route.js';
 import { graphErrors, sendGraphJson } from './graph-wire.js';
 import { applySelect, decodeToken, encodeToken, nextLinkFor, pageToken, queryOption, topOption } from './odata-query.js';
@@ -20,6 +20,24 @@ export function mountDirectoryRoutes(router: Router, deps: GraphDeps): void {
     const filter = queryOption(ctx.req, 'filter');
     const users = [...ctx.store.users.values()].filter(filter ? userFilter(filter) : () => true);
     sendPage(ctx, users.map(userJson), 'users', 'microsoft.graph.user');
+  });
+
+  // App registrations, for the app to read its own secrets' expiry: passwordCredentials carry the
+  // expiry and a hint (the secret's first three characters), never the secret.
+  mount(router, deps, 'GET', '/applications', (ctx) => {
+    requireAnyRole(ctx.caller, permissions.readApplication, graphErrors.directoryDenied);
+    const filter = queryOption(ctx.req, 'filter');
+    let apps = ctx.store.fixture.appRegistrations;
+    if (filter) {
+      const m = /^\s*appId\s+eq\s+'([^']*)'\s*$/i.exec(filter);
+      if (!m) throw graphErrors.badRequest(`Filter '${filter}' is not supported. Supported: appId eq '…'.`);
+      apps = apps.filter((a) => a.clientId.toLowerCase() === m[1]!.toLowerCase());
+    }
+    const select = queryOption(ctx.req, 'select');
+    sendGraphJson(ctx.res, 200, {
+      '@odata.context': `${ctx.base}/$metadata#applications`,
+      value: apps.map((a) => applySelect(applicationJson(a), select, 'microsoft.graph.application')),
+    });
   });
 
   mount(router, deps, 'GET', '/users/:user', (ctx) => {

@@ -61,6 +61,7 @@ export const permissions = {
   readMeeting: ['OnlineMeetings.Read.All', 'OnlineMeetings.ReadWrite.All'],
   readRecording: ['OnlineMeetingRecording.Read.All'],
   readTranscript: ['OnlineMeetingTranscript.Read.All'],
+  readApplication: ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
 } as const;
 
 /** checkMemberGroups wants User.Read.All together with a group permission, or Directory.Read.All. */

@@ -1,8 +1,31 @@
 import { createHash } from 'node:crypto';
-import type { FixtureGroup, FixtureMeeting, FixtureUser } from '../fixture/schema.js';
+import type { FixtureAppRegistration, FixtureGroup, FixtureMeeting, FixtureUser } from '../fixture/schema.js';
 import { createdAt, type Artifact } from './graph-store.js';
 
 /** Graph's JSON for the resources we serve (reference §2.2, §3, §6), built from fixture records. */
+
+/** An app registration (application resource), with its secrets as passwordCredentials. */
+export function applicationJson(a: FixtureAppRegistration): Record<string, unknown> {
+  const guid = (...parts: string[]) => {
+    const h = createHash('sha256').update(parts.join('#')).digest('hex');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  };
+  return {
+    id: guid('application', a.clientId),
+    appId: a.clientId,
+    displayName: a.displayName,
+    signInAudience: 'AzureADMyOrg',
+    passwordCredentials: a.secrets.map((secret, i) => ({
+      customKeyIdentifier: null,
+      displayName: `secret ${i + 1}`,
+      endDateTime: secret.expiresAt,
+      hint: secret.value.slice(0, 3),
+      keyId: guid('secret', a.clientId, String(i)),
+      secretText: null,
+      startDateTime: new Date(Date.parse(secret.expiresAt) - 730 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    })),
+  };
+}
 
 export function userJson(u: FixtureUser): Record<string, unknown> {
   return {

@@ -144,6 +144,31 @@ describe('Graph adapter against the emulators', function () {
     assert.notEqual(new URL(e.graphDownloads.url).port, new URL(e.graph.url).port);
   });
 
+  it("reads the expiry of the secret in use from the app registration's passwordCredentials, by its hint", async () => {
+    const reg = e.fixture.appRegistrations[0]!;
+    const own = (secret: string) => {
+      const tokens = createAppTokenProvider(
+        { tenantId: e.fixture.tenant.id, clientId: reg.clientId, clientSecret: secret },
+        { authorityHost: e.entra.url, scope: 'https://graph.microsoft.com/.default', fetch: e.trust.fetch },
+      );
+      return new GraphAdapter({ baseUrl: e.graph.url, tokens, dispatcher: e.trust.dispatcher, ownCredential: { clientId: reg.clientId, secretHint: secret.slice(0, 3) } });
+    };
+    const f = structuredClone(e.fixture);
+    f.appRegistrations[0]!.secrets = [
+      { value: 'abc-first-secret-0001', expiresAt: '2027-03-01T00:00:00Z' },
+      { value: 'xyz-second-secret-002', expiresAt: '2028-09-15T00:00:00Z' },
+    ];
+    await loadBoth(f);
+    assert.deepEqual(await own('abc-first-secret-0001').ownSecretExpiry(), { known: true, expiresAt: '2027-03-01T00:00:00Z' });
+    assert.deepEqual(await own('xyz-second-secret-002').ownSecretExpiry(), { known: true, expiresAt: '2028-09-15T00:00:00Z' });
+
+    f.appRegistrations[0]!.permissions = f.appRegistrations[0]!.permissions.filter((p) => p !== 'Application.Read.All');
+    await loadBoth(f);
+    const blind = await own('abc-first-secret-0001').ownSecretExpiry();
+    assert.equal(blind.known, false);
+    assert.match(blind.known ? '' : blind.reason, /Application\.Read\.All/);
+  });
+
   it('reads the transcript as VTT', async () => {
     const g = adapter();
     const t = e.fixture.meetings[0]!.transcripts[0]!;

@@ -198,4 +198,36 @@ describe('pipeline: errors an admin sees', function () {
     });
     assert.equal(record.transcript.error, null);
   });
+
+  it('a client secret that expires within 30 days shows SECRET_EXPIRING with its date; a new secret takes the warning away', async () => {
+    const soon = new Date(Date.now() + 10 * 86_400_000 + 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const fixture = await demoAllAvailable((f) => (f.appRegistrations[0]!.secrets[0]!.expiresAt = soon));
+    h = await startAppHarness(fixture);
+    await waitFor('three recordings archived', async () => (await archivedCount(h!)) === 3, 30_000);
+    await h.app.pipeline.runScheduledOnce();
+    const warned = await health(h);
+    assert.equal(warned.state, 'warning');
+    assert.equal(warned.error?.code, 'SECRET_EXPIRING');
+    assert.match(warned.error!.message, new RegExp(`The application secret expires soon\\. It expires on ${soon.slice(0, 10)} \\(in 10 days\\)\\.`));
+    assert.match(describeError('SECRET_EXPIRING')!.fix, /Update secret/);
+
+    // the admin adds a new secret in Entra and gives it to the integration
+    const renewed = structuredClone(fixture);
+    renewed.appRegistrations[0]!.secrets.push({ value: 'fresh~secret~value~0123456789', expiresAt: '2029-06-30T00:00:00Z' });
+    await loadEverywhere(h, renewed);
+    let integration = (await h.app.store.integrations.list())[0]!;
+    integration = await h.app.store.integrations.update(integration.id, integration.version, { appClientSecret: 'fresh~secret~value~0123456789' });
+    h.app.pipeline.health.contexts.forget(integration.id);
+    await h.app.pipeline.runScheduledOnce();
+    assert.equal((await health(h)).state, 'ok');
+
+    // without Application.Read.All the expiry cannot be known: nothing is said
+    const blind = structuredClone(renewed);
+    blind.appRegistrations[0]!.permissions = blind.appRegistrations[0]!.permissions.filter((p) => p !== 'Application.Read.All');
+    blind.appRegistrations[0]!.secrets[1]!.expiresAt = soon;
+    await loadEverywhere(h, blind);
+    h.app.pipeline.health.contexts.forget(integration.id);
+    await h.app.pipeline.runScheduledOnce();
+    assert.equal((await health(h)).state, 'ok');
+  });
 });

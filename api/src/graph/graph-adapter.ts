@@ -18,6 +18,7 @@ import type {
   MeetingInfo,
   MeetingRole,
   RecordingInfo,
+  SecretExpiry,
   SubscriptionInfo,
   TeamsUser,
   TranscriptInfo,
@@ -31,7 +32,12 @@ export interface GraphAdapterOptions {
   dispatcher?: Dispatcher;
   /** Graph allows about 30 Teams GET requests per second per app per tenant; stay under it */
   requestsPerSecond?: number;
+  /** the app registration and the first three characters of its secret, to find that secret's expiry */
+  ownCredential?: { clientId: string; secretHint: string };
 }
+
+/** Roles that let an app read app registrations (its own passwordCredentials among them). */
+const APPLICATION_READERS = ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
 
 interface Page<T> {
   value: T[];
@@ -141,6 +147,31 @@ export class GraphAdapter implements GraphPort {
     const window = { from: new Date(Date.now() - 60_000), to: new Date() };
     for await (const _ of this.listRecordings(userId, window)) break;
     if (options.transcripts) for await (const _ of this.listTranscripts(userId, window)) break;
+  }
+
+  async ownSecretExpiry(): Promise<SecretExpiry> {
+    const own = this.options.ownCredential;
+    if (!own) return { known: false, reason: 'no credential to look up' };
+    const token = await this.options.tokens.getToken();
+    this.roles = token.roles;
+    if (!token.roles.some((r) => APPLICATION_READERS.includes(r))) {
+      return { known: false, reason: 'the app registration has no Application.Read.All permission, so it cannot read its secrets\' expiry' };
+    }
+    await this.bucket.take();
+    let page: Page<{ appId: string; passwordCredentials?: Array<{ hint?: string | null; endDateTime?: string | null }> }>;
+    try {
+      page = await this.client.api('/applications').filter(`appId eq '${own.clientId.replace(/'/g, "''")}'`).select(['appId', 'passwordCredentials']).get();
+    } catch (err) {
+      if (err instanceof SdkGraphError && err.statusCode === 403) return { known: false, reason: 'Graph refused to show the app registration' };
+      throw this.classify(err, 'users', 'read the app registration');
+    }
+    const ends = (page.value[0]?.passwordCredentials ?? [])
+      .filter((c) => c.hint === own.secretHint && c.endDateTime)
+      .map((c) => c.endDateTime!)
+      .sort();
+    // several secrets can share a hint: only the latest expiry is certain not to be too early
+    const latest = ends.at(-1);
+    return latest ? { known: true, expiresAt: latest } : { known: false, reason: 'no secret of the app registration starts with the characters of the one in use' };
   }
 
   async getUser(idOrUpn: string): Promise<TeamsUser | undefined> {

@@ -50,9 +50,19 @@ export interface SubscriptionInfo {
   expirationDateTime: string;
 }
 
+/** When the client secret in use expires, as far as Graph lets the app see it. */
+export type SecretExpiry = { known: true; expiresAt: string } | { known: false; reason: string };
+
 export interface GraphPort {
   /** gets a token and makes one cheap call; throws GraphError with the blocking code */
   verifyAccess(options?: { transcripts?: boolean; entraGroups?: boolean }): Promise<void>;
+
+  /**
+   * The expiry of the app registration's secret in use, read from its passwordCredentials (matched by
+   * their hint, the secret's first three characters). Needs Application.Read.All; without it the
+   * answer is "not known", never an error.
+   */
+  ownSecretExpiry(): Promise<SecretExpiry>;
 
   getUser(idOrUpn: string): Promise<TeamsUser | undefined>;
   /** every user in the tenant (for the reconciliation sweep), all pages */

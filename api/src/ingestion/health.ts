@@ -1,11 +1,12 @@
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
-import { describeError } from '../integrations/error-catalogue.js';
 import type { Logger } from '../logging/logger.js';
 import type { JobHandler } from '../queue/worker.js';
 import type { Integration } from '../store/model.js';
 import type { IntegrationRepository, JobRepository } from '../store/store.js';
 import type { IntegrationContexts } from './integration-context.js';
+import { healthError } from './health-error.js';
+import { checkSecretExpiry } from './secret-expiry.js';
 import { isTranscriptOnly } from './subscriptions.js';
 
 export interface HealthDeps {
@@ -14,12 +15,6 @@ export interface HealthDeps {
   jobs: Pick<JobRepository, 'paused' | 'resume' | 'pause'>;
   clock: Clock;
   logger: Logger;
-}
-
-/** The admin-facing words for an error: the catalogue's sentence, then what the service said. */
-function healthError(err: AppError, at: number) {
-  const known = describeError(err.code);
-  return { code: err.code, message: known ? `${known.message} ${err.message}` : err.message, at };
 }
 
 /** Records a blocking error as the integration's health, so the admin sees it with its fix. */
@@ -69,7 +64,9 @@ export async function checkIntegration(deps: HealthDeps, integration: Pick<Integ
     return { ok: false, code: e.code ?? 'UNEXPECTED_ERROR', message: e.message };
   }
   const warning = await probeTranscriptAccess(deps, integration.id);
-  await deps.integrations.setHealth(integration.id, warning ? { state: 'warning', error: healthError(warning, at), checkedAt: at } : { state: 'ok', error: null, checkedAt: at });
+  const checked = await deps.integrations.setHealth(integration.id, warning ? { state: 'warning', error: healthError(warning, at), checkedAt: at } : { state: 'ok', error: null, checkedAt: at });
+  // after the health is set: an expiring secret is shown when nothing else is
+  await checkSecretExpiry(deps, checked).catch((err: unknown) => deps.logger.debug({ err, integrationId: integration.id }, 'could not read the secret expiry'));
   if (await deps.jobs.resume(integration.id)) deps.logger.info({ integrationId: integration.id }, 'integration healthy again: its jobs resume');
   return { ok: true };
 }

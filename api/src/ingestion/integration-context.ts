@@ -77,6 +77,11 @@ export class IntegrationContexts {
       { tenantId: integration.tenantId, clientId: integration.appClientId, clientSecret: secret },
       { authorityHost: this.options.entraAuthorityHost, scope: this.options.graphTokenScope, fetch: this.options.fetch },
     );
-    return new GraphAdapter({ baseUrl: this.options.graphBaseUrl, tokens, dispatcher: this.options.dispatcher });
+    return new GraphAdapter({
+      baseUrl: this.options.graphBaseUrl,
+      tokens,
+      dispatcher: this.options.dispatcher,
+      ownCredential: { clientId: integration.appClientId, secretHint: secret.slice(0, 3) },
+    });
   }
 }

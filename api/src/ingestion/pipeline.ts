@@ -14,6 +14,7 @@ import { createIngestRecordingHandler } from './ingest-recording.js';
 import type { IntegrationContexts } from './integration-context.js';
 import { JobKind, retryTranscriptJob } from './job-kinds.js';
 import { isTranscriptOnlyCode, RESOURCES, SubscriptionManager, sweepJob } from './subscriptions.js';
+import { checkSecretExpiry } from './secret-expiry.js';
 import { createSweepHandler } from './sweep.js';
 
 export interface PipelineOptions {
@@ -26,7 +27,7 @@ export interface PipelineOptions {
   bot?: BotConnection;
   chunkSize?: number;
   /** scheduler periods; tests shorten them */
-  every?: { subscriptionsMs?: number; sweepMs?: number; healthMs?: number };
+  every?: { subscriptionsMs?: number; sweepMs?: number; healthMs?: number; secretExpiryMs?: number };
   /** how long a transcript waits before looking again for its archived recording */
   transcriptWaitMs?: number;
 }
@@ -161,6 +162,18 @@ export function createPipeline(o: PipelineOptions): Pipeline {
     return retried;
   };
 
+  const checkSecrets = async () => {
+    for (const integration of await store.integrations.list()) {
+      try {
+        const result = await checkSecretExpiry(health, integration);
+        if (result.outcome === 'expiring') logger.warn({ integrationId: integration.id, expiresAt: result.expiresAt }, 'the Entra client secret expires soon');
+      } catch (err) {
+        // a blocking problem shows through the other duties; this one only adds a warning
+        logger.debug({ err, integrationId: integration.id }, 'could not read the secret expiry');
+      }
+    }
+  };
+
   const queueSweeps = async () => {
     const bucket = Math.floor(clock.now() / (o.every?.sweepMs ?? 3_600_000));
     for (const integration of await store.integrations.list()) {
@@ -177,6 +190,7 @@ export function createPipeline(o: PipelineOptions): Pipeline {
       await duty('subscriptions', syncSubscriptions);
       await duty('sweeps', queueSweeps);
       await duty('health', () => recheckPaused(health));
+      await duty('secret-expiry', checkSecrets);
     },
     startScheduler() {
       const every = (ms: number, name: string, run: () => Promise<void>) => {
@@ -188,6 +202,7 @@ export function createPipeline(o: PipelineOptions): Pipeline {
       every(o.every?.subscriptionsMs ?? 15 * 60_000, 'subscriptions', syncSubscriptions);
       every(o.every?.sweepMs ?? 3_600_000, 'sweeps', queueSweeps);
       every(o.every?.healthMs ?? 2 * 60_000, 'health', () => recheckPaused(health));
+      every(o.every?.secretExpiryMs ?? 6 * 3_600_000, 'secret-expiry', checkSecrets);
     },
     stopScheduler() {
       timers.splice(0).forEach(clearInterval);

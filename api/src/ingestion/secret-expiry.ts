@@ -1,0 +1,45 @@
+import { AppError } from '../errors.js';
+import type { Integration } from '../store/model.js';
+import type { HealthDeps } from './health.js';
+import { healthError } from './health-error.js';
+
+/** How long before its end a client secret is reported as expiring. */
+export const SECRET_WARNING_MS = 30 * 86_400_000;
+
+export type SecretExpiryCheck =
+  | { outcome: 'expiring'; expiresAt: string; daysLeft: number }
+  | { outcome: 'fine'; expiresAt: string }
+  | { outcome: 'unknown'; reason: string }
+  | { outcome: 'skipped' };
+
+/**
+ * Warns an admin a month before the Entra client secret in use expires (after that every Graph call
+ * fails with SECRET_EXPIRED, and recordings stop until the secret is replaced), and takes the warning
+ * back once a new secret is in place. The expiry comes from Graph when the app registration may read
+ * itself (Application.Read.All); otherwise it is not known and nothing is said.
+ *
+ * A blocking error on the integration stays (it is what stops recordings now), and so does another
+ * warning: health shows one problem, the first.
+ */
+export async function checkSecretExpiry(deps: Pick<HealthDeps, 'contexts' | 'integrations' | 'clock'>, integration: Integration): Promise<SecretExpiryCheck> {
+  if (!integration.enabled) return { outcome: 'skipped' };
+  const c = await deps.contexts.get(integration.id);
+  const expiry = await c.graph.ownSecretExpiry();
+  if (!expiry.known) return { outcome: 'unknown', reason: expiry.reason };
+
+  const now = deps.clock.now();
+  const left = Date.parse(expiry.expiresAt) - now;
+  const current = (await deps.integrations.get(integration.id))?.health ?? integration.health;
+  const showing = current.state === 'warning' && current.error?.code === 'SECRET_EXPIRING';
+  if (left > SECRET_WARNING_MS) {
+    if (showing) await deps.integrations.setHealth(integration.id, { state: 'ok', error: null, checkedAt: now });
+    return { outcome: 'fine', expiresAt: expiry.expiresAt };
+  }
+  const daysLeft = Math.max(0, Math.floor(left / 86_400_000));
+  if (current.state !== 'error' && (current.state !== 'warning' || showing)) {
+    const when = expiry.expiresAt.slice(0, 10);
+    const err = new AppError('SECRET_EXPIRING', `It expires on ${when} (${daysLeft === 1 ? 'in 1 day' : `in ${daysLeft} days`}).`);
+    await deps.integrations.setHealth(integration.id, { state: 'warning', error: healthError(err, now), checkedAt: now });
+  }
+  return { outcome: 'expiring', expiresAt: expiry.expiresAt, daysLeft };
+}

@@ -88,13 +88,13 @@ export async function probeTranscriptAccess(deps: Pick<HealthDeps, 'contexts'>, 
 }
 
 /**
- * Records a transcript-only problem as a warning (the integration keeps running). A blocking error
- * already shown stays: it is the one the admin must fix first.
+ * Records a transcript-only problem as a warning (the integration keeps running). A problem already
+ * shown stays: a blocking error is the one the admin must fix first.
  */
 export async function recordTranscriptWarning(deps: Pick<HealthDeps, 'integrations' | 'clock'>, integrationId: string, err: AppError): Promise<void> {
   const current = await deps.integrations.get(integrationId);
-  if (!current || current.health.state === 'error') return;
-  if (current.health.state === 'warning' && current.health.error?.code === err.code) return;
+  // health shows one problem, the first: a blocking error, or a warning already there, stays
+  if (!current || current.health.state === 'error' || current.health.state === 'warning') return;
   const at = deps.clock.now();
   await deps.integrations.setHealth(integrationId, { state: 'warning', error: healthError(err, at), checkedAt: at });
 }

@@ -6,16 +6,16 @@ import { AppError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { JobHandler } from '../queue/worker.js';
 import type { JsonObject } from '../store/json.js';
-import type { Integration } from '../store/model.js';
 import type { Store } from '../store/store.js';
 import { createAttachTranscriptHandler } from './attach-transcript.js';
-import { checkIntegration, probeTranscriptAccess, recheckPaused, recordBlocking, recordTranscriptWarning, withHealth, type HealthDeps } from './health.js';
+import { checkIntegration, recheckPaused, recordBlocking, recordTranscriptWarning, withHealth, type HealthDeps } from './health.js';
 import { createIngestRecordingHandler } from './ingest-recording.js';
 import type { IntegrationContexts } from './integration-context.js';
-import { JobKind, retryTranscriptJob } from './job-kinds.js';
-import { isTranscriptOnlyCode, RESOURCES, SubscriptionManager, sweepJob } from './subscriptions.js';
+import { JobKind } from './job-kinds.js';
+import { SubscriptionManager, sweepJob } from './subscriptions.js';
 import { checkSecretExpiry } from './secret-expiry.js';
 import { createSweepHandler } from './sweep.js';
+import { clearFixedTranscriptWarning } from './transcript-recovery.js';
 
 export interface PipelineOptions {
   store: Store;
@@ -121,7 +121,7 @@ export function createPipeline(o: PipelineOptions): Pipeline {
       try {
         if (integration.enabled) {
           await subscriptions.ensure(integration.id);
-          await clearFixedTranscriptWarning(integration);
+          await clearFixedTranscriptWarning({ store, health, clock, logger }, integration);
         } else await subscriptions.removeAll(integration.id);
       } catch (err) {
         if (err instanceof AppError && err.blocking) {
@@ -130,36 +130,6 @@ export function createPipeline(o: PipelineOptions): Pipeline {
         } else logger.warn({ err, integrationId: integration.id }, 'could not update Graph subscriptions; will try again');
       }
     }
-  };
-
-  // a transcript warning goes once Graph lets the app read transcripts again (the admin fixed the
-  // cause); a subscription alone proves nothing, it may predate the problem
-  const clearFixedTranscriptWarning = async (integration: Integration) => {
-    const code = integration.health.error?.code;
-    if (integration.health.state !== 'warning' || !isTranscriptOnlyCode(code)) return;
-    const subs = await store.subscriptions.listByIntegration(integration.id);
-    if (!subs.some((x) => x.resource === RESOURCES.transcripts)) return;
-    if (await probeTranscriptAccess(health, integration.id)) return;
-    const at = clock.now();
-    await store.integrations.setHealth(integration.id, { state: 'ok', error: null, checkedAt: at });
-    const retried = await retryFailedTranscripts(integration.id, at);
-    logger.info({ integrationId: integration.id, retried }, 'transcripts can be read again: warning cleared, failed transcripts retried');
-  };
-
-  // the transcripts that failed for the cause just fixed are attached now, not forgotten
-  const retryFailedTranscripts = async (integrationId: string, at: number): Promise<number> => {
-    let retried = 0;
-    let cursor: string | undefined;
-    do {
-      const page = await store.recordings.list({ integrationId, state: 'archived', limit: 200, ...(cursor ? { cursor } : {}) });
-      for (const r of page.items) {
-        if (r.transcript.state !== 'failed' || !r.meetingId || !isTranscriptOnlyCode(r.transcript.error?.code)) continue;
-        await store.jobs.enqueue(retryTranscriptJob(integrationId, { recordingId: r.recordingId, meetingId: r.meetingId, organizerId: r.organizerId }, at));
-        retried += 1;
-      }
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-    return retried;
   };
 
   const checkSecrets = async () => {

@@ -12,13 +12,20 @@ import type { JobDoc } from './job-documents.js';
  * active counts, then claims from that snapshot, trying each candidate with an atomic revision commit
  * (a candidate another process took simply loses). The snapshot is dropped when it gets old (a few
  * times as old as it took to read, within bounds), when this process does something that makes jobs
- * claimable, and before a claim answers "nothing to do", so a stale snapshot never hides work.
+ * claimable, and before a claim answers "nothing to do" (which only a read of its own may tell), so
+ * a stale snapshot never hides work.
  * Claims that find the snapshot old at the same moment share one read instead of each making its own.
  */
 export interface ClaimPlan {
   /** identifies the read behind this plan; a later read has a higher number */
   readonly seq: number;
   readonly fresh: boolean;
+  /**
+   * read by another claim (a snapshot or a read it began): its candidates may be taken already, and
+   * a read is limited to a batch per integration, so running dry proves nothing until a claim's own
+   * read does
+   */
+  readonly shared: boolean;
   /** takes the next candidate by the fairness rules, or null */
   next(request: ClaimRequest, paused: ReadonlySet<string>): JobDoc | null;
 }
@@ -89,9 +96,10 @@ export function createClaimPlanner(jobs: Collection<JobDoc>, options: ClaimPlann
     return { seq: buildSeq, builtAt: performance.now(), maxAgeMs: Math.min(options.maxAgeMs, Math.max(options.minAgeMs, took * 5)), lanes };
   };
 
-  const planOf = (snapshot: Snapshot, fresh: boolean): ClaimPlan => ({
+  const planOf = (snapshot: Snapshot, fresh: boolean, shared: boolean): ClaimPlan => ({
     seq: snapshot.seq,
     fresh,
+    shared,
     next(request, paused) {
       let best: { lane: LaneHead; queue: JobDoc[] } | null = null;
       for (const [integrationId, lane] of snapshot.lanes) {
@@ -120,11 +128,11 @@ export function createClaimPlanner(jobs: Collection<JobDoc>, options: ClaimPlann
       const key = keyOf(request);
       const existing = snapshots.get(key);
       if (existing && (after === undefined ? performance.now() - existing.builtAt < existing.maxAgeMs : existing.seq > after)) {
-        return planOf(existing, after !== undefined);
+        return planOf(existing, after !== undefined, true);
       }
       const inFlight = reading.get(key);
       if (inFlight && inFlight.generation === generation && (after === undefined || inFlight.seq > after)) {
-        return planOf(await inFlight.snapshot, true);
+        return planOf(await inFlight.snapshot, true, true);
       }
       const read = { seq: ++seq, generation, snapshot: build(request, paused, now, seq) };
       reading.set(key, read);
@@ -132,7 +140,7 @@ export function createClaimPlanner(jobs: Collection<JobDoc>, options: ClaimPlann
         const snapshot = await read.snapshot;
         const latest = snapshots.get(key);
         if (read.generation === generation && (!latest || latest.seq < snapshot.seq)) snapshots.set(key, snapshot);
-        return planOf(snapshot, true);
+        return planOf(snapshot, true, false);
       } finally {
         if (reading.get(key) === read) reading.delete(key);
       }

@@ -92,7 +92,7 @@ export function createMongoJobs(
       for (;;) {
         const candidate = plan.next(request, paused);
         if (!candidate) {
-          if (plan.fresh) return null;
+          if (plan.fresh && !plan.shared) return null;
           plan = await planner.plan(request, paused, clock.now(), Math.max(plan.seq, calledAt));
           continue;
         }

@@ -29,6 +29,19 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * Base of the error families whose class fixes the code (store, queue, secret box): a subclass only
+ * declares `code`, and its name shows in stack traces.
+ */
+export abstract class CodedError extends Error {
+  abstract readonly code: string;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
 /** Parses Retry-After (seconds or an HTTP date) into milliseconds from `now`. */
 export function retryAfterMs(header: string | null | undefined, now = Date.now()): number | undefined {
   if (!header) return undefined;

@@ -1,12 +1,7 @@
-/** Secret-box errors; stable codes, and messages that never include key material or plaintext. */
-export abstract class SecretBoxError extends Error {
-  abstract readonly code: string;
+import { CodedError } from '../errors.js';
 
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+/** Secret-box errors; stable codes, and messages that never include key material or plaintext. */
+export abstract class SecretBoxError extends CodedError {}
 
 /** Production started without an encryption key, or a key list is malformed. */
 export class SecretKeyConfigError extends SecretBoxError {

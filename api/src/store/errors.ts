@@ -1,15 +1,10 @@
+import { CodedError } from '../errors.js';
+
 /**
  * Errors raised by the store and the queue. Every one carries a stable `code` that callers (admin API,
  * workers, tests) switch on; messages are for humans and never contain secrets.
  */
-export abstract class StoreError extends Error {
-  abstract readonly code: string;
-
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export abstract class StoreError extends CodedError {}
 
 export class NotFoundError extends StoreError {
   readonly code = 'STORE_NOT_FOUND';

@@ -3,7 +3,7 @@ import type { Clock } from '../../clock.js';
 import { newAuditEntry } from '../audit-entry.js';
 import { parseJson } from '../json.js';
 import type { AuditEntry } from '../model.js';
-import { decodeCursor, pageLimit, toPage } from '../paging.js';
+import { newestFirstPage } from './newest-first.js';
 import type { AuditLog } from '../store.js';
 
 export function createSqliteAudit(db: Database, clock: Clock): AuditLog {
@@ -17,16 +17,14 @@ export function createSqliteAudit(db: Database, clock: Clock): AuditLog {
       return entry;
     },
     async list(query) {
-      const limit = pageLimit(query);
-      const cursor = decodeCursor(query.cursor);
-      const where: string[] = [];
-      const args: (string | number)[] = [];
-      if (query.integrationId !== undefined) where.push('integration_id = ?'), args.push(query.integrationId);
-      if (cursor) where.push('(at, id) < (?, ?)'), args.push(cursor.time, cursor.id);
-      const rows = stmt(
-        `SELECT entry FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, id DESC LIMIT ?`,
-      ).all(...args, limit + 1) as { entry: string }[];
-      return toPage(rows.map((r) => parseJson<AuditEntry>(r.entry)), limit, (e) => ({ time: e.at, id: e.id }));
+      return newestFirstPage(stmt, query, {
+        select: 'SELECT entry FROM audit_log',
+        filters: { integration_id: query.integrationId },
+        timeColumn: 'at',
+        idColumn: 'id',
+        toItem: (r: { entry: string }) => parseJson<AuditEntry>(r.entry),
+        keyOf: (e) => ({ time: e.at, id: e.id }),
+      });
     },
   };
 }

@@ -20,7 +20,7 @@ import type { JsonValue } from '../json.js';
 import { parseJson } from '../json.js';
 import type { ActiveJob, Job, JobCounts, JobError, JobProgress, JobState } from '../model.js';
 import { JOB_STATES } from '../model.js';
-import { decodeCursor, pageLimit, toPage } from '../paging.js';
+import { newestFirstPage } from './newest-first.js';
 import type { JobRepository } from '../store.js';
 
 interface JobRow {
@@ -282,18 +282,14 @@ export function createSqliteJobs(db: Database, clock: Clock): JobRepository {
     },
 
     async list(query) {
-      const limit = pageLimit(query);
-      const cursor = decodeCursor(query.cursor);
-      const where: string[] = [];
-      const args: (string | number)[] = [];
-      if (query.integrationId !== undefined) where.push('integration_id = ?'), args.push(query.integrationId);
-      if (query.state !== undefined) where.push('state = ?'), args.push(query.state);
-      if (query.kind !== undefined) where.push('kind = ?'), args.push(query.kind);
-      if (cursor) where.push('(created_at, id) < (?, ?)'), args.push(cursor.time, cursor.id);
-      const rows = stmt(
-        `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`,
-      ).all(...args, limit + 1) as JobRow[];
-      return toPage(rows.map(toJob), limit, (j) => ({ time: j.createdAt, id: j.id }));
+      return newestFirstPage(stmt, query, {
+        select: 'SELECT * FROM jobs',
+        filters: { integration_id: query.integrationId, state: query.state, kind: query.kind },
+        timeColumn: 'created_at',
+        idColumn: 'id',
+        toItem: toJob,
+        keyOf: (j) => ({ time: j.createdAt, id: j.id }),
+      });
     },
 
     async countByState(integrationId) {

@@ -3,7 +3,7 @@ import type { Clock } from '../../clock.js';
 import { compositeKey } from '../ids.js';
 import { parseJson } from '../json.js';
 import type { Recording } from '../model.js';
-import { decodeCursor, pageLimit, toPage } from '../paging.js';
+import { newestFirstPage } from './newest-first.js';
 import { mergeRecording } from '../recording-merge.js';
 import type { RecordingRepository } from '../store.js';
 
@@ -37,19 +37,15 @@ export function createSqliteRecordings(db: Database, clock: Clock): RecordingRep
       return read(compositeKey(key.integrationId, key.recordingId));
     },
     async list(query) {
-      const limit = pageLimit(query);
-      const cursor = decodeCursor(query.cursor);
-      const where: string[] = [];
-      const args: (string | number)[] = [];
-      if (query.integrationId !== undefined) where.push('integration_id = ?'), args.push(query.integrationId);
-      if (query.state !== undefined) where.push('state = ?'), args.push(query.state);
-      if (cursor) where.push('(created_at, key) < (?, ?)'), args.push(cursor.time, cursor.id);
-      const rows = stmt(
-        `SELECT key, record FROM recordings ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY created_at DESC, key DESC LIMIT ?`,
-      ).all(...args, limit + 1) as Row[];
-      const items = rows.map((r) => ({ key: r.key, recording: parseJson<Recording>(r.record) }));
-      const page = toPage(items, limit, (i) => ({ time: i.recording.createdAt, id: i.key }));
+      // the cursor's id is the row key (integration and recording), unique across integrations
+      const page = newestFirstPage(stmt, query, {
+        select: 'SELECT key, record FROM recordings',
+        filters: { integration_id: query.integrationId, state: query.state },
+        timeColumn: 'created_at',
+        idColumn: 'key',
+        toItem: (r: Row) => ({ key: r.key, recording: parseJson<Recording>(r.record) }),
+        keyOf: (i) => ({ time: i.recording.createdAt, id: i.key }),
+      });
       return { items: page.items.map((i) => i.recording), nextCursor: page.nextCursor };
     },
   };

@@ -377,6 +377,19 @@ export function storeContract(name: string, factory: () => Promise<StoreHarness>
         assert.equal((await mustClaim()).attempts, 1);
       });
 
+      it('clears the last error when a retried job completes', async function () {
+        await enqueue('recovers');
+        const first = await mustClaim();
+        await queue.fail(first, { code: 'KALTURA_5XX', message: 'bad gateway', retryable: true });
+        clock.advance(60 * 60_000);
+        const second = await mustClaim();
+        assert.equal(second.lastError?.code, 'KALTURA_5XX', 'the error stays visible while the retry runs');
+        const done = await queue.complete(second);
+        assert.equal(done.lastError, null);
+        assert.equal((await store.jobs.get(first.id))?.lastError, null, 'stored without the old error');
+        assert.equal((await (await another()).jobs.get(first.id))?.lastError, null, 'another process reads it without the error');
+      });
+
       it('releases a job without using up its attempt', async function () {
         await enqueue('give-back');
         const job = await mustClaim();

@@ -90,6 +90,8 @@ export function completeTransition(job: Job | null, lease: LeaseRef, result: Jso
     ...endLease(held),
     state: 'completed',
     result: result ?? null,
+    // an error from an earlier attempt would make a success look like a failure in the console
+    lastError: null,
     completedAt: now,
     updatedAt: now,
     rev: held.rev + 1,

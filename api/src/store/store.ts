@@ -104,11 +104,14 @@ export interface IntegrationRepository {
    */
   update(id: string, expectedVersion: number, patch: IntegrationPatch): Promise<Integration>;
   /**
-   * Records the health the pipeline observed. Does not bump `version`, so an admin's edit in progress
-   * does not conflict with the pipeline's status reports.
+   * Writes the integration's health if its stored `rev` is still `expectedRev` (a health never
+   * written counts as rev 0), storing it with rev `expectedRev + 1`: the health module's
+   * compare-and-set, so two workers never overwrite each other's view. Does not bump `version`, so an
+   * admin's edit in progress does not conflict with the pipeline's status reports.
+   * @returns the integration as written, or null when another writer got there first
    * @throws NotFoundError
    */
-  setHealth(id: string, health: IntegrationHealth): Promise<Integration>;
+  setHealth(id: string, health: Omit<IntegrationHealth, 'rev'>, expectedRev: number): Promise<Integration | null>;
   /** The clear secrets, for the pipeline that calls Entra and Kaltura. Never for API responses. */
   getSecrets(id: string): Promise<IntegrationSecrets | null>;
   /**
@@ -169,7 +172,7 @@ export interface JobRepository {
   /** Replaces the job's progress. @throws LeaseLostError */
   saveProgress(lease: LeaseRef, progress: JobProgress): Promise<ActiveJob>;
 
-  /** Finishes the job successfully. @throws LeaseLostError */
+  /** Finishes the job successfully; an earlier attempt's `lastError` is cleared. @throws LeaseLostError */
   complete(lease: LeaseRef, result?: JsonValue): Promise<Job>;
 
   /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../api/src/clock.js';
@@ -59,5 +59,41 @@ describe('SQLite adapter specifics', function () {
     db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, ?, 0)').run('from the future');
     db.close();
     await assert.rejects(openStore({ kind: 'sqlite', file }, { clock, secretBox: keys.box }), SchemaTooNewError);
+  });
+
+  describe('file permissions', function () {
+    let umask: number;
+    // the usual umask, under which SQLite alone would leave the files readable by everyone
+    beforeEach(() => (umask = process.umask(0o022)));
+    afterEach(() => process.umask(umask));
+
+    const modes = async (file: string) =>
+      Promise.all(['', '-wal', '-shm'].map(async (suffix) => ((await stat(file + suffix)).mode & 0o777).toString(8)));
+
+    it('creates the database, its WAL and its shared-memory file readable by the owner only', async function () {
+      const file = join(dir, 'private', 'archiver.sqlite');
+      const store = await openStore({ kind: 'sqlite', file }, { clock: new ManualClock(Date.now()), secretBox: keys.box });
+      try {
+        await store.jobs.enqueue({ kind: 'k', integrationId: 'i', idempotencyKey: 'written', payload: {} });
+        assert.deepEqual(await modes(file), ['600', '600', '600']);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('tightens a database and sidecars an older build left readable', async function () {
+      const file = join(dir, 'old.sqlite');
+      const old = new Database(file);
+      old.pragma('journal_mode = WAL');
+      old.exec('CREATE TABLE t (x); INSERT INTO t VALUES (1)');
+      try {
+        assert.deepEqual(await modes(file), ['644', '644', '644'], 'the old build left them readable');
+        const store = await openStore({ kind: 'sqlite', file }, { clock: new ManualClock(Date.now()), secretBox: keys.box });
+        await store.close();
+        assert.deepEqual(await modes(file), ['600', '600', '600']);
+      } finally {
+        old.close();
+      }
+    });
   });
 });

@@ -57,6 +57,10 @@ function mongoStoreSuite(startTarget: () => Promise<MongoTarget | null>): void {
           const dumps = await Promise.all(collections.map(async (c) => JSON.stringify(await db.collection(c.name).find({}).toArray())));
           return dumps.join('\n');
         },
+        async storedJobRecords() {
+          const counts = await Promise.all(['jobs', 'job_revisions'].map((name) => db.collection(name).countDocuments()));
+          return counts[0]! + counts[1]!;
+        },
         async close() {
           await store.close();
           await db.dropDatabase();
@@ -99,6 +103,41 @@ function mongoStoreSuite(startTarget: () => Promise<MongoTarget | null>): void {
       } finally {
         await store.close();
         await other.close();
+      }
+    });
+
+    it("purge drops only the revisions no writer can need: old, below the cache's, or of a job gone", async function () {
+      const HOUR = 60 * 60_000;
+      const clock = new ManualClock(Date.now());
+      const store = await open(clock);
+      try {
+        const db = admin!.db(dbName);
+        const revisions = db.collection<{ _id: string; jobId: string; rev: number; at: number; job: string }>('job_revisions');
+        const jobs = db.collection<{ _id: string; inc: string; rev: number }>('jobs');
+        const revs = async (jobId: string) => (await revisions.find({ jobId }).toArray()).map((r) => r.rev).sort((a, b) => a - b);
+        const { job } = await store.jobs.enqueue({ kind: 'k', integrationId: 'i', idempotencyKey: 'ledger', payload: {} });
+        let held = (await store.jobs.claim({ workerId: 'w', leaseMs: 24 * HOUR }))!;
+        for (let i = 0; i < 5; i++) held = await store.jobs.renew(held, 24 * HOUR);
+        assert.deepEqual(await revs(job.id), [1, 2, 3, 4, 5, 6]);
+
+        await store.jobs.purge({ finishedBefore: 0 });
+        assert.deepEqual(await revs(job.id), [1, 2, 3, 4, 5, 6], 'a revision from the last hour may still be needed');
+
+        // the writer of revision 6 died before the cache heard of it
+        const { inc } = (await jobs.findOne({ _id: job.id }))!;
+        await jobs.replaceOne({ _id: job.id }, JSON.parse((await revisions.findOne({ _id: `${job.id}.${inc}.5` }))!.job));
+        // a slow writer's revision of a job purged meanwhile
+        await revisions.insertOne({ _id: 'job_gone.inc.3', jobId: 'job_gone', rev: 3, at: clock.now(), job: '{}' });
+        clock.advance(2 * HOUR);
+        await store.jobs.purge({ finishedBefore: 0 });
+        assert.deepEqual(await revs(job.id), [5, 6], "the cache's revision and the one after it stay");
+        assert.equal(await revisions.countDocuments({ jobId: 'job_gone' }), 0);
+
+        assert.equal((await store.jobs.get(job.id))?.rev, 6, 'reads still heal the cache');
+        assert.equal((await store.jobs.renew(held, 1000)).rev, 7);
+        assert.equal(await store.jobs.claim({ workerId: 'thief', leaseMs: 1000 }), null);
+      } finally {
+        await store.close();
       }
     });
 

@@ -32,6 +32,14 @@ storeContract(
         );
         return parts.join('\n');
       },
+      async storedJobRecords() {
+        const db = new Database(options.file, { readonly: true });
+        try {
+          return (db.prepare('SELECT COUNT(*) AS n FROM jobs').get() as { n: number }).n;
+        } finally {
+          db.close();
+        }
+      },
       async close() {
         await store.close();
         await rm(dir, { recursive: true, force: true });

@@ -28,6 +28,8 @@ export interface StoreHarness {
   secretKeys: string;
   /** every byte stored, as text, to check no secret is there in clear */
   rawDump(): Promise<string>;
+  /** how many records the jobs and their history take (SQLite: job rows; MongoDB: jobs and their revisions) */
+  storedJobRecords(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -501,6 +503,54 @@ export function storeContract(name: string, factory: () => Promise<StoreHarness>
         const reborn = claimed.find((j) => j.idempotencyKey === 'old-done');
         assert.ok(reborn, 'the re-enqueued job is claimable');
         assert.equal((await queue.complete(reborn)).state, 'completed');
+      });
+    });
+
+    describe('jobs: history kept', function () {
+      const HOUR = 60 * 60_000;
+      const changeMany = async (job: ActiveJob, times: number) => {
+        let held = job;
+        for (let i = 0; i < times; i++) {
+          clock.advance(1_000);
+          held = await store.jobs.saveProgress(held, { bytesUploaded: i });
+        }
+        return held;
+      };
+
+      it('stays bounded: after purge a job changed 50 times takes a few records, a purged one none', async function () {
+        await enqueue('purged-later');
+        const purgedLater = await changeMany(await mustClaim(), 50);
+        await queue.fail(purgedLater, { code: 'KALTURA_CATEGORY_NOT_FOUND', message: 'no such category', retryable: false });
+        await enqueue('kept-completed');
+        const completed = await queue.complete(await changeMany(await mustClaim(), 50));
+        await enqueue('still-running');
+        const running = await changeMany((await store.jobs.claim({ workerId: 'long', leaseMs: 24 * HOUR }))!, 50);
+        assert.ok(await h.storedJobRecords() >= 3);
+
+        clock.advance(2 * HOUR);
+        assert.equal(await store.jobs.purge({ finishedBefore: completed.completedAt! }), 1);
+        assert.ok(await h.storedJobRecords() <= 2 * 2, `${await h.storedJobRecords()} records for two jobs`);
+
+        // both jobs read and change as before, from this store and another
+        const later = await another();
+        assert.deepEqual((await later.jobs.get(completed.id))?.progress, { bytesUploaded: 49 });
+        assert.equal((await later.jobs.get(running.id))?.leaseToken, running.leaseToken);
+        assert.equal(await claim('thief'), null, 'the running job is still held');
+        const renewed = await later.jobs.renew(running, LEASE);
+        await assert.rejects(store.jobs.saveProgress({ ...running, leaseToken: 'stale' }, {}), LeaseLostError);
+        assert.equal((await store.jobs.complete(renewed)).state, 'completed');
+      });
+
+      it('keeps the recent history of a job at purge, and it goes on changing', async function () {
+        await enqueue('busy');
+        const busy = await changeMany(await mustClaim(), 20);
+        assert.equal(await store.jobs.purge({ finishedBefore: clock.now() }), 0);
+        const next = await store.jobs.saveProgress(busy, { step: 'after purge' });
+        assert.deepEqual((await (await another()).jobs.get(busy.id))?.progress, { step: 'after purge' });
+        clock.advance(2 * HOUR);
+        await store.jobs.purge({ finishedBefore: clock.now() - HOUR });
+        assert.ok(await h.storedJobRecords() <= 2);
+        assert.equal((await queue.complete(next)).state, 'completed');
       });
     });
 

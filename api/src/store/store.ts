@@ -213,7 +213,13 @@ export interface JobRepository {
   list(query: JobQuery): Promise<Page<Job>>;
   countByState(integrationId?: string): Promise<JobCounts>;
 
-  /** Deletes completed and failed jobs that finished before `finishedBefore`; returns how many. */
+  /**
+   * Deletes completed and failed jobs that finished before `finishedBefore`; returns how many. Also
+   * drops the job history the adapter keeps beyond the jobs themselves (MongoDB's revision ledger)
+   * once no writer can need it: all of a purged job's, and a live job's superseded revisions from
+   * more than an hour ago. So what the job table holds stays bounded by the jobs kept and the
+   * changes of the last hour.
+   */
   purge(options: { finishedBefore: EpochMs }): Promise<number>;
 }
 

@@ -19,6 +19,8 @@ import { isDuplicateKey } from './mongo-errors.js';
  * for queries. A writer that loses re-reads and decides again. If a winner dies between the two
  * writes, the next writer to touch the job finds the newer revision and copies it into the cache
  * ("healing") before deciding.
+ *
+ * Revisions no writer can still need are deleted by `purge` (ledger-compaction.ts says which and why).
  */
 export interface JobLedger {
   /** the newest committed state of a job, healing the cache if it is behind */

@@ -24,6 +24,7 @@ import type { JobRepository } from '../store.js';
 import { createClaimPlanner, type ClaimPlannerOptions } from './claim-planner.js';
 import { fromJobDoc, newIncarnation, toJobDoc, type JobDoc, type JobRevisionDoc } from './job-documents.js';
 import { createJobLedger } from './job-ledger.js';
+import { compactLedger, LEDGER_GRACE_MS } from './ledger-compaction.js';
 import { isDuplicateKey } from './mongo-errors.js';
 
 export interface PauseDoc {
@@ -207,6 +208,9 @@ export function createMongoJobs(
         const left = new Set((await c.jobs.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
         await c.revisions.deleteMany({ jobId: { $in: ids.filter((id) => !left.has(id)) } });
       }
+      // Every change adds a revision (a long upload renews its lease every few seconds): the ones no
+      // writer can still need go too, or the ledger would grow for as long as the app runs.
+      await compactLedger(c.jobs, c.revisions, clock.now() - LEDGER_GRACE_MS);
       return purged;
     },
   };

@@ -60,13 +60,18 @@ export function createGraphEmulator(deps: { keys: TokenKeys }): GraphEmulatorBeh
   };
 }
 
-/** `GET /__control/state`: what the app did to Graph and what Graph did to the app. */
+/**
+ * `GET /__control/state`: what the app did to Graph and what Graph did to the app. A subscription's
+ * clientState is the secret that makes a notification believable, so the state only says whether one
+ * is set: anyone who can read the control API could otherwise forge notifications to the app.
+ */
 function graphState(store: GraphStore): unknown {
   const now = Date.now();
   return {
     settings: store.settings,
     subscriptions: [...store.subscriptions.values()].map((s) => ({
-      ...subscriptionJson(s),
+      ...withoutClientState(subscriptionJson(s)),
+      hasClientState: s.clientState !== null,
       target: s.target,
       status: s.status === 'active' && !isLive(s, now) ? 'expired' : s.status,
       reauthorizationRequired: s.reauthorizationRequired,
@@ -85,4 +90,9 @@ function graphState(store: GraphStore): unknown {
     })),
     denials: store.denials,
   };
+}
+
+function withoutClientState(json: Record<string, unknown>): Record<string, unknown> {
+  const { clientState: _secret, ...rest } = json;
+  return rest;
 }

@@ -590,6 +590,11 @@ describe('Graph emulator', () => {
       assert.equal(sub.resource, 'communications/onlineMeetings/getAllRecordings');
       assert.equal(sub.applicationId, appId);
       assert.match(sub['@odata.context'], /\$metadata#subscriptions\/\$entity$/);
+      const state = await env.control<{ subscriptions: Array<Record<string, unknown>> }>(env.graph, 'GET', '/__control/state');
+      const listed = state.subscriptions.find((s) => s.id === sub.id);
+      assert.equal(listed?.hasClientState, true);
+      assert.ok(!('clientState' in listed!), 'the control state shows no clientState');
+      assert.ok(!JSON.stringify(state.subscriptions).includes('sandbox-client-state-0123'));
 
       const handshakes = app.received.filter((r) => r.query.has('validationToken'));
       assert.deepEqual(handshakes.map((h) => h.path), ['/api/graph/notifications', '/api/graph/lifecycle']);

@@ -53,21 +53,28 @@ export function requireAnyRole(caller: Caller, roles: readonly string[], deny: (
   if (!hasAny(caller, roles)) throw deny(`token roles lack any of ${roles.join(', ')}`);
 }
 
-/** Least-privileged first; the broader ones Graph also accepts follow (reference §2, §3, §6). */
+/**
+ * Least-privileged first; the broader ones Graph also accepts follow (reference §2, §3, §6 and each
+ * API's permissions table). Recordings and transcripts have none broader: their tables say "higher
+ * privileged permissions: not available", and OnlineMeetingArtifact.Read.All covers attendance reports.
+ */
 export const permissions = {
   readUser: ['User.Read.All', 'User.ReadBasic.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
-  readMemberOf: ['User.Read.All', 'GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
-  readGroup: ['GroupMember.Read.All', 'GroupMember.ReadBasic.All', 'Group.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  readMemberOf: ['User.Read.All', 'User.ReadWrite.All', 'GroupMember.Read.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  readGroup: ['GroupMember.Read.All', 'GroupMember.ReadBasic.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
   readMeeting: ['OnlineMeetings.Read.All', 'OnlineMeetings.ReadWrite.All'],
   readRecording: ['OnlineMeetingRecording.Read.All'],
   readTranscript: ['OnlineMeetingTranscript.Read.All'],
   readApplication: ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
 } as const;
 
-/** checkMemberGroups wants User.Read.All together with a group permission, or Directory.Read.All. */
+/**
+ * checkMemberGroups on a user (directoryobject-checkmembergroups): a user reader together with a group
+ * reader, or a directory reader. The ReadWrite permissions include their Read ones.
+ */
 export function requireCheckMemberGroups(caller: Caller): void {
   const directory = hasAny(caller, ['Directory.Read.All', 'Directory.ReadWrite.All']);
-  const pair = caller.roles.has('User.Read.All') && hasAny(caller, ['GroupMember.Read.All', 'Group.Read.All']);
+  const pair = hasAny(caller, ['User.Read.All', 'User.ReadWrite.All']) && hasAny(caller, ['GroupMember.Read.All', 'Group.Read.All', 'Group.ReadWrite.All']);
   if (!directory && !pair) {
     throw graphErrors.directoryDenied('checkMemberGroups needs User.Read.All with GroupMember.Read.All (or Directory.Read.All)');
   }

@@ -11,6 +11,10 @@ import { startTestEmulators, type TestEmulators } from '../support/emulators.js'
 const MEGAN = '00000000-0000-4000-8000-000000000001';
 const QBR = 'MSowMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwMDEqMCoqMTk6bWVldGluZ19OalE0WmpFMFpUSXRZak5rTWkwMFl6VTRMVGc1WlRRdE5qUmtaR1E1TmpGbE1XVTBAdGhyZWFkLnYy';
 const QBR_RECORDING = 'VjIjIzEwMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwMDE3ZjNlMWMyYS01YjRkLTRlNmYtOGE5Yi0wYzFkMmUzZjRhNWIwNDAwMDAwMDgyMDBFMDAwNzRDNUI3MTAxQTgyRTAwODAwIyM3YTM2NDRjYi1mMDA3LTRjMDAtOWJiMy1jMTUzYzE4ODY4NGY=';
+const NESTOR = '00000000-0000-4000-8000-000000000004';
+const SALES = '00000000-0000-4000-8000-000000000101';
+const ALL_STAFF = '00000000-0000-4000-8000-000000000102';
+const BROAD_APP = '0b0a0d00-0000-4000-8000-00000000b0ad';
 const window = { from: new Date('2026-11-01T00:00:00Z'), to: new Date('2026-12-01T00:00:00Z') };
 
 /** The app's Graph adapter (msal-node + the Graph SDK) against the Entra and Graph emulators. */
@@ -208,6 +212,50 @@ describe('Graph adapter against the emulators', function () {
     transcriptsOff.tenant.transcriptApiAccess = false;
     await loadBoth(transcriptsOff);
     assert.equal(await codeOf(adapter().verifyAccess({ transcripts: true })), 'TRANSCRIPT_API_ACCESS_DISABLED');
+  });
+
+  it('works with an app registration holding only higher-privileged permissions that include the ones it needs', async () => {
+    const grantsOnly = async (permissions: Fixture['appRegistrations'][number]['permissions']) => {
+      const f = structuredClone(e.fixture);
+      const broad = { ...structuredClone(f.appRegistrations[0]!), clientId: BROAD_APP, secrets: [{ value: 'broad~client~secret~0001', expiresAt: '2099-01-01T00:00:00Z' }], permissions };
+      f.appRegistrations.push(broad);
+      await loadBoth(f);
+      return adapter({ clientId: BROAD_APP, secret: 'broad~client~secret~0001' });
+    };
+    const exercise = async (g: GraphAdapter) => {
+      await g.verifyAccess({ transcripts: true, entraGroups: true });
+      assert.equal((await g.getUser(MEGAN))?.userPrincipalName, 'megan.bowen@contoso.onmicrosoft.com');
+      assert.equal((await g.getMeeting(MEGAN, QBR)).organizerId, MEGAN);
+      assert.deepEqual(await g.memberGroups(NESTOR, [SALES, ALL_STAFF]), [ALL_STAFF]);
+    };
+    // the directory readers grant users and group memberships; ReadWrite grants reading meetings
+    await exercise(await grantsOnly(['OnlineMeetingRecording.Read.All', 'OnlineMeetingTranscript.Read.All', 'OnlineMeetings.ReadWrite.All', 'Directory.Read.All']));
+    await exercise(await grantsOnly(['OnlineMeetingRecording.Read.All', 'OnlineMeetingTranscript.Read.All', 'OnlineMeetings.Read.All', 'User.ReadWrite.All', 'Group.ReadWrite.All']));
+    await exercise(await grantsOnly(['OnlineMeetingRecording.Read.All', 'OnlineMeetingTranscript.Read.All', 'OnlineMeetings.Read.All', 'Directory.ReadWrite.All']));
+    // a group reader without a user reader is not enough for checkMemberGroups, on Graph's side as on ours
+    const noUsers = await grantsOnly(['OnlineMeetingRecording.Read.All', 'OnlineMeetings.Read.All', 'Group.Read.All']);
+    assert.equal(await codeOf(noUsers.verifyAccess({ entraGroups: true })), 'MISSING_USER_PERMISSION');
+    // OnlineMeetingArtifact.Read.All covers attendance reports, not recordings (Graph's permissions tables)
+    const artifacts = await grantsOnly(['OnlineMeetingArtifact.Read.All', 'OnlineMeetings.Read.All', 'User.Read.All']);
+    assert.equal(await codeOf(artifacts.verifyAccess()), 'MISSING_RECORDING_PERMISSION');
+  });
+
+  it('reads one recording\'s metadata, and answers undefined for one Graph does not have', async () => {
+    const g = adapter();
+    const rec = await g.getRecording(MEGAN, QBR, QBR_RECORDING);
+    assert.deepEqual([rec?.id, rec?.meetingId, rec?.organizerId], [QBR_RECORDING, QBR, MEGAN]);
+    assert.equal(await g.getRecording(MEGAN, QBR, 'VjIjIzEwMDAwMDAwMC1ub3Qtb25lLW9mLW91cnM='), undefined);
+  });
+
+  it('never lets an id become a dot-segment of the URL', async () => {
+    const g = adapter();
+    for (const id of ['..', '.']) {
+      assert.equal(await codeOf(g.getRecording(MEGAN, QBR, id)), 'GRAPH_ID_INVALID');
+      assert.equal(await codeOf(g.downloadRecording({ id, meetingId: QBR, organizerId: MEGAN, createdDateTime: '2026-11-20T10:00:00Z' }, 0)), 'GRAPH_ID_INVALID');
+      assert.equal(await codeOf(g.getMeeting(MEGAN, id)), 'GRAPH_ID_INVALID');
+    }
+    const log = await e.control<Array<{ path: string }>>(e.graph, 'GET', '/__control/requests');
+    assert.ok(log.every((r) => !/\/onlineMeetings\/[^/]+\/content$|\/onlineMeetings(\/content)?$/.test(r.path)), 'no request reached a parent resource');
   });
 
   it('reports throttling as retryable with the Retry-After Graph sent', async () => {

@@ -11,7 +11,9 @@ import {
 } from '@microsoft/microsoft-graph-client';
 import type { Dispatcher } from 'undici';
 import type { AppTokenProvider } from './app-token-provider.js';
-import { classifyGraphFailure, classifyNetworkFailure, GraphError, permissionFor, type GraphPermissionArea } from './graph-errors.js';
+import { classifyGraphFailure, classifyNetworkFailure, GraphError, type GraphPermissionArea } from './graph-errors.js';
+import { odataString, segment } from './graph-path.js';
+import { accessGrants, grants } from './graph-permissions.js';
 import type {
   ContentDownload,
   GraphPort,
@@ -36,9 +38,6 @@ export interface GraphAdapterOptions {
   ownCredential?: { clientId: string; secretHint: string };
 }
 
-/** Roles that let an app read app registrations (its own passwordCredentials among them). */
-const APPLICATION_READERS = ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
-
 interface Page<T> {
   value: T[];
   '@odata.nextLink'?: string;
@@ -59,7 +58,16 @@ interface RawParticipant {
   role?: string;
 }
 
-const enc = encodeURIComponent;
+function toArtifact(a: RawArtifact, meetingId: string, organizerId: string): RecordingInfo {
+  return {
+    id: a.id,
+    meetingId: a.meetingId ?? meetingId,
+    organizerId: a.meetingOrganizer?.user?.id ?? organizerId,
+    createdDateTime: a.createdDateTime,
+    endDateTime: a.endDateTime,
+    contentCorrelationId: a.contentCorrelationId,
+  };
+}
 
 function toRole(role: string | undefined): MeetingRole {
   if (role === 'coorganizer') return 'coorganizer';
@@ -106,13 +114,15 @@ export class GraphAdapter implements GraphPort {
     this.bucket = new TokenBucket(options.requestsPerSecond ?? 25);
   }
 
-  /** Fails fast, with the precise code, when the token lacks the permission an operation needs. */
+  /** Fails fast, with the precise code, when no permission in the token grants what an operation needs. */
   private async requireRole(area: GraphPermissionArea): Promise<void> {
     const token = await this.options.tokens.getToken();
     this.roles = token.roles;
-    const { role, code } = permissionFor[area];
-    if (!token.roles.includes(role)) {
-      throw new GraphError(code, `the app registration's token has no ${role} application permission`, { blocking: true });
+    if (!grants(token.roles, area)) {
+      const { least, code } = accessGrants[area];
+      throw new GraphError(code, `the app registration's token has no ${least} application permission (nor a broader one that includes it)`, {
+        blocking: true,
+      });
     }
   }
 
@@ -149,12 +159,18 @@ export class GraphAdapter implements GraphPort {
     if (options.transcripts) for await (const _ of this.listTranscripts(userId, window)) break;
   }
 
+  async grantedPermissions(): Promise<string[]> {
+    const token = await this.options.tokens.getToken();
+    this.roles = token.roles;
+    return token.roles;
+  }
+
   async ownSecretExpiry(): Promise<SecretExpiry> {
     const own = this.options.ownCredential;
     if (!own) return { known: false, reason: 'no credential to look up' };
     const token = await this.options.tokens.getToken();
     this.roles = token.roles;
-    if (!token.roles.some((r) => APPLICATION_READERS.includes(r))) {
+    if (!grants(token.roles, 'applications')) {
       return { known: false, reason: 'the app registration has no Application.Read.All permission, so it cannot read its secrets\' expiry' };
     }
     await this.bucket.take();
@@ -177,7 +193,7 @@ export class GraphAdapter implements GraphPort {
   async getUser(idOrUpn: string): Promise<TeamsUser | undefined> {
     try {
       return await this.call('users', `get user ${idOrUpn}`, (c) =>
-        c.api(`/users/${enc(idOrUpn)}`).select(['id', 'userPrincipalName', 'mail', 'displayName', 'givenName', 'surname']).get(),
+        c.api(`/users/${segment(idOrUpn)}`).select(['id', 'userPrincipalName', 'mail', 'displayName', 'givenName', 'surname']).get(),
       );
     } catch (err) {
       if (err instanceof GraphError && err.code === 'GRAPH_NOT_FOUND') return undefined;
@@ -203,24 +219,29 @@ export class GraphAdapter implements GraphPort {
     return this.meetingArtifacts('transcripts', organizerId, meetingId);
   }
 
+  async getRecording(organizerId: string, meetingId: string, recordingId: string): Promise<RecordingInfo | undefined> {
+    try {
+      const a: RawArtifact = await this.call('recordings', `get recording ${recordingId}`, (c) =>
+        c.api(`/users/${segment(organizerId)}/onlineMeetings/${segment(meetingId)}/recordings/${segment(recordingId)}`).get(),
+      );
+      return toArtifact(a, meetingId, organizerId);
+    } catch (err) {
+      if (err instanceof GraphError && err.code === 'GRAPH_NOT_FOUND') return undefined;
+      throw err;
+    }
+  }
+
   private async meetingArtifacts(area: 'recordings' | 'transcripts', organizerId: string, meetingId: string): Promise<RecordingInfo[]> {
     const page: Page<RawArtifact> = await this.call(area, `list ${area} of meeting ${meetingId}`, (c) =>
-      c.api(`/users/${enc(organizerId)}/onlineMeetings/${enc(meetingId)}/${area}`).get(),
+      c.api(`/users/${segment(organizerId)}/onlineMeetings/${segment(meetingId)}/${area}`).get(),
     );
-    return page.value.map((a) => ({
-      id: a.id,
-      meetingId: a.meetingId ?? meetingId,
-      organizerId: a.meetingOrganizer?.user?.id ?? organizerId,
-      createdDateTime: a.createdDateTime,
-      endDateTime: a.endDateTime,
-      contentCorrelationId: a.contentCorrelationId,
-    }));
+    return page.value.map((a) => toArtifact(a, meetingId, organizerId));
   }
 
   async getMeeting(organizerId: string, meetingId: string): Promise<MeetingInfo> {
     const raw = await this.call('meetings', `get meeting ${meetingId}`, (c) =>
       c
-        .api(`/users/${enc(organizerId)}/onlineMeetings/${enc(meetingId)}`)
+        .api(`/users/${segment(organizerId)}/onlineMeetings/${segment(meetingId)}`)
         .header('Prefer', 'include-unknown-enum-members')
         .get() as Promise<{
         id: string;
@@ -261,28 +282,19 @@ export class GraphAdapter implements GraphPort {
     window: { from: Date; to: Date },
   ): AsyncIterable<RecordingInfo> {
     const first =
-      `/users/${enc(organizerId)}/onlineMeetings/${fn}(meetingOrganizerUserId='${enc(organizerId)}',` +
+      `/users/${segment(organizerId)}/onlineMeetings/${fn}(meetingOrganizerUserId=${odataString(organizerId)},` +
       `startDateTime=${graphDate(window.from, 'start')},endDateTime=${graphDate(window.to, 'end')})`;
     let next: string | undefined = first;
     while (next) {
       const url: string = next;
       const page: Page<RawArtifact> = await this.call(area, `list ${area} of ${organizerId}`, (c) => c.api(url).get());
-      for (const a of page.value) {
-        yield {
-          id: a.id,
-          meetingId: a.meetingId,
-          organizerId: a.meetingOrganizer?.user?.id ?? organizerId,
-          createdDateTime: a.createdDateTime,
-          endDateTime: a.endDateTime,
-          contentCorrelationId: a.contentCorrelationId,
-        };
-      }
+      for (const a of page.value) yield toArtifact(a, a.meetingId, organizerId);
       next = page['@odata.nextLink'];
     }
   }
 
   async downloadRecording(recording: RecordingInfo, offset: number): Promise<ContentDownload> {
-    const path = `/users/${enc(recording.organizerId)}/onlineMeetings/${enc(recording.meetingId)}/recordings/${enc(recording.id)}/content`;
+    const path = `/users/${segment(recording.organizerId)}/onlineMeetings/${segment(recording.meetingId)}/recordings/${segment(recording.id)}/content`;
     const what = `download recording ${recording.id}`;
     const response = await this.call('recordings', what, (c) => {
       const request = c.api(path).responseType(ResponseType.RAW);
@@ -307,7 +319,7 @@ export class GraphAdapter implements GraphPort {
   }
 
   async transcriptVtt(transcript: TranscriptInfo): Promise<string> {
-    const path = `/users/${enc(transcript.organizerId)}/onlineMeetings/${enc(transcript.meetingId)}/transcripts/${enc(transcript.id)}/content`;
+    const path = `/users/${segment(transcript.organizerId)}/onlineMeetings/${segment(transcript.meetingId)}/transcripts/${segment(transcript.id)}/content`;
     const what = `download transcript ${transcript.id}`;
     const response = await this.call('transcripts', what, (c) =>
       c.api(path).query({ $format: 'text/vtt' }).responseType(ResponseType.RAW).get() as Promise<Response>,
@@ -322,7 +334,7 @@ export class GraphAdapter implements GraphPort {
     for (let i = 0; i < groupIds.length; i += 20) {
       const batch = groupIds.slice(i, i + 20);
       const result = await this.call('groups', `check groups of ${userId}`, (c) =>
-        c.api(`/users/${enc(userId)}/checkMemberGroups`).post({ groupIds: batch }) as Promise<{ value: string[] }>,
+        c.api(`/users/${segment(userId)}/checkMemberGroups`).post({ groupIds: batch }) as Promise<{ value: string[] }>,
       );
       member.push(...result.value);
     }
@@ -353,17 +365,17 @@ export class GraphAdapter implements GraphPort {
 
   async renewSubscription(id: string, expirationDateTime: Date): Promise<SubscriptionInfo> {
     return this.call('subscriptions', `renew subscription ${id}`, (c) =>
-      c.api(`/subscriptions/${enc(id)}`).patch({ expirationDateTime: expirationDateTime.toISOString() }),
+      c.api(`/subscriptions/${segment(id)}`).patch({ expirationDateTime: expirationDateTime.toISOString() }),
     );
   }
 
   async reauthorizeSubscription(id: string): Promise<void> {
-    await this.call('subscriptions', `reauthorize subscription ${id}`, (c) => c.api(`/subscriptions/${enc(id)}/reauthorize`).post({}));
+    await this.call('subscriptions', `reauthorize subscription ${id}`, (c) => c.api(`/subscriptions/${segment(id)}/reauthorize`).post({}));
   }
 
   async deleteSubscription(id: string): Promise<void> {
     try {
-      await this.call('subscriptions', `delete subscription ${id}`, (c) => c.api(`/subscriptions/${enc(id)}`).delete());
+      await this.call('subscriptions', `delete subscription ${id}`, (c) => c.api(`/subscriptions/${segment(id)}`).delete());
     } catch (err) {
       if (err instanceof GraphError && err.code === 'GRAPH_NOT_FOUND') return;
       throw err;

@@ -1,19 +1,11 @@
 import { AppError, retryAfterMs } from '../errors.js';
+import { accessGrants, type GraphAccess } from './graph-permissions.js';
 
 /** A failure talking to Entra ID or Graph, classified for the pipeline (see AppError). */
 export class GraphError extends AppError {}
 
-/** Which permission an operation needs: a 403 on it without a clearer reason means this one is missing. */
-export type GraphPermissionArea = 'recordings' | 'transcripts' | 'meetings' | 'users' | 'groups' | 'subscriptions';
-
-export const permissionFor: Record<GraphPermissionArea, { role: string; code: string }> = {
-  recordings: { role: 'OnlineMeetingRecording.Read.All', code: 'MISSING_RECORDING_PERMISSION' },
-  transcripts: { role: 'OnlineMeetingTranscript.Read.All', code: 'MISSING_TRANSCRIPT_PERMISSION' },
-  meetings: { role: 'OnlineMeetings.Read.All', code: 'MISSING_MEETING_PERMISSION' },
-  users: { role: 'User.Read.All', code: 'MISSING_USER_PERMISSION' },
-  groups: { role: 'GroupMember.Read.All', code: 'MISSING_GROUP_PERMISSION' },
-  subscriptions: { role: 'OnlineMeetingRecording.Read.All', code: 'MISSING_RECORDING_PERMISSION' },
-};
+/** Which access an operation needs: a 403 on it without a clearer reason means that access is missing. */
+export type GraphPermissionArea = GraphAccess;
 
 interface GraphErrorBody {
   error?: { code?: string; message?: string; innerError?: { code?: string; 'request-id'?: string } };
@@ -67,7 +59,7 @@ export function classifyGraphFailure(
       return new GraphError('APPLICATION_ACCESS_POLICY_MISSING', detail, { ...opts, blocking: true });
     }
     if (code === 'Authorization_RequestDenied' || /permission|privileges|scope|role/i.test(message) || message === '') {
-      return new GraphError(permissionFor[area].code, detail, { ...opts, blocking: true });
+      return new GraphError(accessGrants[area].code, detail, { ...opts, blocking: true });
     }
     return new GraphError('MICROSOFT_API_ACCESS_DENIED', detail, { ...opts, blocking: true });
   }

@@ -64,6 +64,9 @@ export interface GraphPort {
    */
   ownSecretExpiry(): Promise<SecretExpiry>;
 
+  /** the application permissions the app's token carries (admin-consented); throws the Entra refusal */
+  grantedPermissions(): Promise<string[]>;
+
   getUser(idOrUpn: string): Promise<TeamsUser | undefined>;
   /** every user in the tenant (for the reconciliation sweep), all pages */
   listUsers(): AsyncIterable<TeamsUser>;
@@ -71,6 +74,8 @@ export interface GraphPort {
   /** recordings of meetings organized by the user, created within the window, all pages */
   listRecordings(organizerId: string, window: { from: Date; to: Date }): AsyncIterable<RecordingInfo>;
   listTranscripts(organizerId: string, window: { from: Date; to: Date }): AsyncIterable<TranscriptInfo>;
+  /** one recording's metadata; undefined when Graph has no such recording (404) */
+  getRecording(organizerId: string, meetingId: string, recordingId: string): Promise<RecordingInfo | undefined>;
   /** the recordings of one meeting */
   meetingRecordings(organizerId: string, meetingId: string): Promise<RecordingInfo[]>;
   /** the transcripts of one meeting */

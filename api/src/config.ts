@@ -86,6 +86,10 @@ export const settings = {
     default: '60000',
     doc: 'How long a worker holds a job between renewals (renewed every third of it); after a crash, the job is taken up again once this has passed.',
   },
+  JOB_RETENTION_DAYS: {
+    default: '14',
+    doc: 'Days a completed or failed job is kept (for the console and for diagnosis) before it is purged with its history.',
+  },
   EXTRA_CA_FILE: {
     doc: 'PEM file of an extra certificate authority to trust for outbound HTTPS (the sandbox CA, a corporate proxy). Verification is never turned off.',
   },
@@ -124,6 +128,7 @@ const schema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64),
   MAX_ACTIVE_PER_INTEGRATION: z.coerce.number().int().min(1).max(64),
   WORKER_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000),
+  JOB_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650),
   EXTRA_CA_FILE: optional(z.string().min(1)),
 });
 
@@ -142,7 +147,8 @@ export interface AppConfig {
   kaltura: { defaultServiceUrl: string; entryUrlTemplate: string };
   sso: { clientId?: string; allowedTenants: string[]; adminRole: string };
   bot: { id?: string; password?: string; type: 'SingleTenant' | 'MultiTenant'; tenantId?: string; connectorUrl: string };
-  worker: { leaseMs: number; concurrency: number; maxActivePerIntegration: number };
+  /** `retentionMs`: how long finished jobs are kept before purge */
+  worker: { leaseMs: number; concurrency: number; maxActivePerIntegration: number; retentionMs: number };
   extraCaFile?: string;
   seedIntegrationsFile?: string;
 }
@@ -192,7 +198,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       adminRole: c.ADMIN_ROLE,
     },
     bot: { id: c.BOT_ID, password: c.BOT_PASSWORD, type: c.BOT_TYPE, tenantId: c.BOT_TENANT_ID, connectorUrl: c.BOT_CONNECTOR_URL },
-    worker: { leaseMs: c.WORKER_LEASE_MS, concurrency: c.WORKER_CONCURRENCY, maxActivePerIntegration: c.MAX_ACTIVE_PER_INTEGRATION },
+    worker: {
+      leaseMs: c.WORKER_LEASE_MS,
+      concurrency: c.WORKER_CONCURRENCY,
+      maxActivePerIntegration: c.MAX_ACTIVE_PER_INTEGRATION,
+      retentionMs: c.JOB_RETENTION_DAYS * 24 * 60 * 60 * 1000,
+    },
     extraCaFile: c.EXTRA_CA_FILE,
     seedIntegrationsFile: c.SEED_INTEGRATIONS_FILE,
   };

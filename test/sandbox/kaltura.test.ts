@@ -260,6 +260,32 @@ describe('Kaltura emulator, driven by kaltura-client', function () {
       );
     });
 
+    it('answers each chunk of a parallel upload with its own result: a non-final chunk never says FULL_UPLOAD', async function () {
+      this.timeout(60_000);
+      const client = admin();
+      const part = 300_000;
+      const whole = await readAll(contentStream('parallel-chunks', 4 * part));
+      const expected = createHash('sha256').update(whole).digest('hex');
+      const own = (p: Promise<kaltura.objects.UploadToken>) => p.then((t) => String(t.status), (err: APIException) => err.code);
+      for (let round = 0; round < 12; round++) {
+        const token = await kaltura.services.uploadToken.add(new kaltura.objects.UploadToken({ fileName: `parallel-${round}.mp4` })).execute(client);
+        const id = token.id!;
+        await kaltura.services.uploadToken.upload(id, whole.subarray(0, part), false, false, 0).execute(client);
+        // the middle chunks, the final one and a resend of a middle one, all at once (the documented parallel protocol)
+        const middles = [1, 2].map((i) => own(kaltura.services.uploadToken.upload(id, whole.subarray(i * part, (i + 1) * part), true, false, i * part).execute(client)));
+        const final = own(kaltura.services.uploadToken.upload(id, whole.subarray(3 * part), true, true, 3 * part).execute(client));
+        const resend = new Promise((r) => setTimeout(r, round % 4)).then(() =>
+          own(kaltura.services.uploadToken.upload(id, whole.subarray(2 * part, 3 * part), true, false, 2 * part).execute(client)),
+        );
+        const [m1, m2, done, again] = await Promise.all([...middles, final, resend]);
+        assert.deepEqual([m1, m2, done], ['1', '1', '2'], `round ${round}: middle, middle, final`);
+        // a resend that comes after the final chunk finds the token finished, as Kaltura would
+        assert.ok(again === '1' || again === 'UPLOAD_TOKEN_INVALID_STATUS_FOR_UPLOAD', `round ${round}: the resend answered ${again}`);
+        const t = (await state()).uploadTokens.find((x) => x.id === id);
+        assert.deepEqual([t?.status, t?.uploadedFileSize, t?.sha256], [2, whole.length, expected], `round ${round}: a late chunk does not undo the finished upload`);
+      }
+    });
+
     it('fails a final chunk whose earlier bytes never arrive with UPLOAD_TOKEN_CANNOT_MATCH_EXPECTED_SIZE', async function () {
       await emulators.control(emulators.kaltura, 'POST', '/__control/settings', { finalChunkWaitMs: 150 });
       const client = admin();

@@ -168,21 +168,27 @@ async function upload(ctx: ActionContext): Promise<unknown> {
     if (token.bytesOnDisk !== first.expected) throw apiError('UPLOAD_TOKEN_CANNOT_MATCH_EXPECTED_SIZE');
   }
 
-  if (!first.ignored) {
-    await storage.withLock(token.id, async () => {
-      const autoFinal = token.autoFinalize === true && token.fileSize !== undefined && token.bytesOnDisk >= token.fileSize;
-      token.uploadedFileSize = token.bytesOnDisk;
-      token.updatedAt = nowSeconds();
-      if (finalChunk || autoFinal) {
-        token.status = UploadTokenStatus.FULL_UPLOAD;
-        await finishToken(token);
-        await attachTokenToWaitingEntry(state, storage, token);
-      } else {
-        token.status = UploadTokenStatus.PARTIAL_UPLOAD;
-      }
-    });
-  }
-  return uploadTokenWire(state, token, ctx.baseUrl);
+  // The answer is this request's own result, taken under the lock: in Kaltura each request saves and
+  // returns its own copy of the token, so a chunk never reports what a parallel final chunk did
+  // (FULL_UPLOAD), and a late non-final chunk never takes a finished token back to PARTIAL_UPLOAD.
+  return storage.withLock(token.id, async () => {
+    const stillOpen = token.status === UploadTokenStatus.PENDING || token.status === UploadTokenStatus.PARTIAL_UPLOAD;
+    if (first.ignored || !stillOpen) {
+      // nothing of this request's own to save: a non-final chunk still says partial, a final one what the token is
+      return uploadTokenWire(state, finalChunk || stillOpen ? token : { ...token, status: UploadTokenStatus.PARTIAL_UPLOAD }, ctx.baseUrl);
+    }
+    const autoFinal = token.autoFinalize === true && token.fileSize !== undefined && token.bytesOnDisk >= token.fileSize;
+    token.uploadedFileSize = token.bytesOnDisk;
+    token.updatedAt = nowSeconds();
+    if (finalChunk || autoFinal) {
+      token.status = UploadTokenStatus.FULL_UPLOAD;
+      await finishToken(token);
+      await attachTokenToWaitingEntry(state, storage, token);
+      return uploadTokenWire(state, token, ctx.baseUrl);
+    }
+    token.status = UploadTokenStatus.PARTIAL_UPLOAD;
+    return uploadTokenWire(state, token, ctx.baseUrl);
+  });
 }
 
 async function replaceWith(token: UploadTokenRec, file: SpooledFile): Promise<void> {

@@ -143,6 +143,28 @@ describe('Kaltura adapter against the emulator', () => {
     assert.match(stored.captions[0]!.text ?? "", /hello/);
   });
 
+  it('reads, finds by file name and deletes upload tokens; an outage while reading is an error, not "no such token"', async () => {
+    const k = withAppToken();
+    const name = 'Teams recording 0123456789abcdef.mp4';
+    const a = await k.createUploadToken(name, 10);
+    const b = await k.createUploadToken(name, 10);
+    const other = await k.createUploadToken('another recording.mp4', 10);
+    assert.deepEqual((await k.getUploadToken(a))?.status, 0);
+    assert.deepEqual((await k.findUploadTokens(name)).map((t) => t.id).sort(), [a, b].sort());
+
+    await k.deleteUploadToken(a);
+    await k.deleteUploadToken(a); // already gone: no error
+    assert.deepEqual((await k.findUploadTokens(name)).map((t) => t.id), [b], 'a deleted token is not found again');
+    assert.equal((await k.getUploadToken(a))?.status ?? 5, 5);
+    assert.equal(await k.getUploadToken('0_nosuchtoken00000000000000000000'), undefined);
+
+    await e.control(e.kaltura, 'POST', '/__control/faults', { pathPattern: '/service/uploadtoken/action/get', status: 502, body: '<html>Bad Gateway</html>' });
+    const err = await k.getUploadToken(other).then(() => undefined, (x: unknown) => x);
+    assert.ok(err instanceof KalturaError, 'a 502 is thrown, not taken for a missing token');
+    assert.deepEqual([err.code, err.retryable], ['KALTURA_UNAVAILABLE', true]);
+    assert.equal((await k.getUploadToken(other))?.id, other);
+  });
+
   it('reports a Kaltura outage as retryable', async () => {
     const k = withAppToken();
     await k.verifyCredentials();

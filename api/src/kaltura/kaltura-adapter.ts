@@ -5,7 +5,7 @@ import kaltura from 'kaltura-client';
 import type { Dispatcher } from 'undici';
 import { TokenBucket } from '../graph/token-bucket.js';
 import { classifyKalturaFailure, isApiException, KalturaError } from './kaltura-errors.js';
-import type { KalturaEntryRecord, KalturaPort, KalturaUserRecord, NewEntry } from './kaltura-port.js';
+import { UploadTokenStatus, type KalturaEntryRecord, type KalturaPort, type KalturaUserRecord, type NewEntry, type UploadTokenRecord } from './kaltura-port.js';
 import { withStreamedBody } from './streamed-upload.js';
 
 export interface KalturaCredentials {
@@ -59,6 +59,21 @@ function silentConfig(serviceUrl: string, timeoutMs: number): kaltura.Configurat
 function toUser(u: kaltura.objects.User): KalturaUserRecord {
   return { id: String(u.id), email: u.email ?? undefined, firstName: u.firstName ?? undefined, lastName: u.lastName ?? undefined, status: Number(u.status ?? 1) };
 }
+
+function toUploadToken(t: kaltura.objects.UploadToken): UploadTokenRecord {
+  return {
+    id: String(t.id),
+    status: Number(t.status),
+    fileName: t.fileName ?? undefined,
+    uploadedBytes: Number(t.uploadedFileSize ?? 0),
+    attachedObjectId: t.attachedObjectId ?? undefined,
+  };
+}
+
+/** What Kaltura answers for a token id it does not know (or no longer shows). */
+const TOKEN_GONE = new Set(['UPLOAD_TOKEN_NOT_FOUND', 'INVALID_UPLOAD_TOKEN_ID']);
+/** Tokens that can still take bytes or be attached. */
+const LIVE_TOKEN_STATUSES = [UploadTokenStatus.PENDING, UploadTokenStatus.PARTIAL_UPLOAD, UploadTokenStatus.FULL_UPLOAD].join(',');
 
 function toEntry(e: kaltura.objects.MediaEntry): KalturaEntryRecord {
   return { id: String(e.id), status: Number(e.status), referenceId: e.referenceId ?? undefined, userId: e.userId ?? undefined, name: e.name ?? undefined };
@@ -277,6 +292,39 @@ export class KalturaAdapter implements KalturaPort {
   async uploadedBytes(uploadTokenId: string): Promise<number> {
     const token = await this.call(`read upload token ${uploadTokenId}`, () => services.uploadToken.get(uploadTokenId));
     return Number(token.uploadedFileSize ?? 0);
+  }
+
+  async getUploadToken(uploadTokenId: string): Promise<UploadTokenRecord | undefined> {
+    try {
+      return toUploadToken(await this.call(`read upload token ${uploadTokenId}`, () => services.uploadToken.get(uploadTokenId)));
+    } catch (err) {
+      if (err instanceof KalturaError && TOKEN_GONE.has(err.code)) return undefined;
+      throw err;
+    }
+  }
+
+  async findUploadTokens(fileName: string): Promise<UploadTokenRecord[]> {
+    const found: UploadTokenRecord[] = [];
+    for (let page = 1; ; page++) {
+      const list = await this.call(`find upload tokens named ${fileName}`, () =>
+        services.uploadToken.listAction(
+          new objects.UploadTokenFilter({ fileNameEqual: fileName, statusIn: LIVE_TOKEN_STATUSES }),
+          new objects.FilterPager({ pageSize: 100, pageIndex: page }),
+        ),
+      );
+      const objectsOnPage = list.objects ?? [];
+      found.push(...objectsOnPage.map(toUploadToken).filter((t) => t.fileName === fileName));
+      if (objectsOnPage.length < 100) return found;
+    }
+  }
+
+  async deleteUploadToken(uploadTokenId: string): Promise<void> {
+    try {
+      await this.call(`delete upload token ${uploadTokenId}`, () => services.uploadToken.deleteAction(uploadTokenId));
+    } catch (err) {
+      if (err instanceof KalturaError && TOKEN_GONE.has(err.code)) return;
+      throw err;
+    }
   }
 
   async uploadChunks(

@@ -22,6 +22,20 @@ export interface KalturaEntryRecord {
   name?: string;
 }
 
+/** Kaltura's UploadTokenStatus. */
+export const UploadTokenStatus = { PENDING: 0, PARTIAL_UPLOAD: 1, FULL_UPLOAD: 2, CLOSED: 3, TIMED_OUT: 4, DELETED: 5 } as const;
+
+export interface UploadTokenRecord {
+  id: string;
+  /** UploadTokenStatus */
+  status: number;
+  fileName?: string;
+  /** bytes Kaltura holds */
+  uploadedBytes: number;
+  /** the entry or asset the token was attached to, if any */
+  attachedObjectId?: string;
+}
+
 export interface NewEntry {
   name: string;
   description: string;
@@ -54,6 +68,15 @@ export interface KalturaPort {
   createUploadToken(fileName: string, fileSize: number): Promise<string>;
   /** bytes Kaltura already holds for this token */
   uploadedBytes(uploadTokenId: string): Promise<number>;
+  /**
+   * The token as Kaltura holds it; undefined only when Kaltura says there is no such token. Any
+   * other failure (an outage, a 502) is thrown: it says nothing about the token.
+   */
+  getUploadToken(uploadTokenId: string): Promise<UploadTokenRecord | undefined>;
+  /** the partner's tokens with exactly this file name that can still take or give bytes (pending, partial, full) */
+  findUploadTokens(fileName: string): Promise<UploadTokenRecord[]>;
+  /** deletes the token and what it holds; one already gone is no error */
+  deleteUploadToken(uploadTokenId: string): Promise<void>;
   /**
    * Uploads `content` (which starts at byte `offset` of the file) in chunks of `chunkSize`, streaming:
    * never more than one chunk in memory. Returns the bytes Kaltura holds afterwards.

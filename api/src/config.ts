@@ -90,9 +90,33 @@ export const settings = {
     default: '14',
     doc: 'Days a completed or failed job is kept (for the console and for diagnosis) before it is purged with its history.',
   },
+  WORKER_POLL_MS: { default: '1000', doc: 'How long an idle worker waits before it looks for jobs again.' },
+  JOB_MAX_ATTEMPTS: {
+    default: '10',
+    doc: 'Attempts a job gets for transient faults (throttling, outages) before it fails for good; blocking problems pause instead and use none.',
+  },
+  UPLOAD_CHUNK_BYTES: { default: '4194304', doc: 'Size of each chunk uploaded to Kaltura; an upload holds two in memory.' },
+  TRANSCRIPT_WAIT_MS: { default: '60000', doc: 'How long a transcript that arrived before its recording waits before it looks for the archived entry again.' },
+  SUBSCRIPTION_CHECK_MS: { default: '900000', doc: 'How often Graph subscriptions are checked, renewed and recreated when Graph lost them.' },
+  SWEEP_EVERY_MS: { default: '3600000', doc: 'How often each enabled integration is swept for recordings that notifications missed.' },
+  HEALTH_RECHECK_MS: { default: '120000', doc: 'How often a paused integration is tested again, so that fixing the cause is enough to resume it.' },
+  SECRET_EXPIRY_CHECK_MS: { default: '21600000', doc: 'How often the client secret\'s expiry is read (needs Application.Read.All).' },
+  PURGE_EVERY_MS: { default: '3600000', doc: 'How often finished jobs older than the retention are deleted.' },
   EXTRA_CA_FILE: {
     doc: 'PEM file of an extra certificate authority to trust for outbound HTTPS (the sandbox CA, a corporate proxy). Verification is never turned off.',
   },
+  HTTP_MAX_CONNECTIONS: { default: '1024', doc: 'Sockets the HTTP server keeps open at once; more are closed as they arrive.' },
+  HTTP_HEADERS_TIMEOUT_MS: { default: '10000', doc: 'Time a client has to send a request\'s headers.' },
+  HTTP_REQUEST_TIMEOUT_MS: {
+    default: '30000',
+    doc: 'Time a client has to send a whole request (Node checks every 30 s, so it may run up to that much longer).',
+  },
+  HTTP_BODY_BUDGET_BYTES: {
+    default: '16777216',
+    doc: 'Bytes all request bodies being received may hold in memory together; a body that does not fit is answered 503 with Retry-After.',
+  },
+  HTTP_BODY_IDLE_TIMEOUT_MS: { default: '10000', doc: 'A request body that sends nothing for this long is answered 408.' },
+  HTTP_BODY_TIMEOUT_MS: { default: '20000', doc: 'A request body not complete this long after it began is answered 408.' },
 } satisfies Record<string, Setting>;
 
 export type SettingName = keyof typeof settings;
@@ -129,14 +153,37 @@ const schema = z.object({
   MAX_ACTIVE_PER_INTEGRATION: z.coerce.number().int().min(1).max(64),
   WORKER_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000),
   JOB_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650),
+  WORKER_POLL_MS: z.coerce.number().int().min(10).max(60_000),
+  JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100),
+  UPLOAD_CHUNK_BYTES: z.coerce.number().int().min(64 * 1024).max(256 * 1024 * 1024),
+  TRANSCRIPT_WAIT_MS: z.coerce.number().int().min(10).max(3_600_000),
+  SUBSCRIPTION_CHECK_MS: z.coerce.number().int().min(1_000).max(86_400_000),
+  SWEEP_EVERY_MS: z.coerce.number().int().min(1_000).max(7 * 86_400_000),
+  HEALTH_RECHECK_MS: z.coerce.number().int().min(100).max(86_400_000),
+  SECRET_EXPIRY_CHECK_MS: z.coerce.number().int().min(1_000).max(7 * 86_400_000),
+  PURGE_EVERY_MS: z.coerce.number().int().min(1_000).max(7 * 86_400_000),
   EXTRA_CA_FILE: optional(z.string().min(1)),
+  HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000),
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000),
+  HTTP_BODY_BUDGET_BYTES: z.coerce.number().int().min(1024 * 1024).max(1024 * 1024 * 1024),
+  HTTP_BODY_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000),
+  HTTP_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000),
 });
 
 type Raw = z.infer<typeof schema>;
 
 export interface AppConfig {
   mode: 'sandbox' | 'production';
-  http: { port: number; host: string; publicUrl: string };
+  http: {
+    port: number;
+    host: string;
+    publicUrl: string;
+    maxConnections: number;
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    body: { budgetBytes: number; idleTimeoutMs: number; timeoutMs: number };
+  };
   role: 'web' | 'worker' | 'all';
   dataDir: string;
   store: { kind: 'sqlite'; file: string } | { kind: 'mongodb'; uri: string; dbName: string };
@@ -148,7 +195,9 @@ export interface AppConfig {
   sso: { clientId?: string; allowedTenants: string[]; adminRole: string };
   bot: { id?: string; password?: string; type: 'SingleTenant' | 'MultiTenant'; tenantId?: string; connectorUrl: string };
   /** `retentionMs`: how long finished jobs are kept before purge */
-  worker: { leaseMs: number; concurrency: number; maxActivePerIntegration: number; retentionMs: number };
+  worker: { leaseMs: number; concurrency: number; maxActivePerIntegration: number; pollMs: number; retentionMs: number };
+  jobs: { maxAttempts: number; uploadChunkBytes: number; transcriptWaitMs: number };
+  schedule: { subscriptionsMs: number; sweepMs: number; healthMs: number; secretExpiryMs: number; purgeMs: number };
   extraCaFile?: string;
   seedIntegrationsFile?: string;
 }
@@ -181,7 +230,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const trimSlash = (s: string) => s.replace(/\/+$/, '');
   return {
     mode: c.ARCHIVER_MODE,
-    http: { port: c.PORT, host: c.HOST, publicUrl: trimSlash(c.PUBLIC_URL ?? `http://${c.HOST}:${c.PORT}`) },
+    http: {
+      port: c.PORT,
+      host: c.HOST,
+      publicUrl: trimSlash(c.PUBLIC_URL ?? `http://${c.HOST}:${c.PORT}`),
+      maxConnections: c.HTTP_MAX_CONNECTIONS,
+      headersTimeoutMs: c.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: c.HTTP_REQUEST_TIMEOUT_MS,
+      body: { budgetBytes: c.HTTP_BODY_BUDGET_BYTES, idleTimeoutMs: c.HTTP_BODY_IDLE_TIMEOUT_MS, timeoutMs: c.HTTP_BODY_TIMEOUT_MS },
+    },
     role: c.ROLE,
     dataDir: c.DATA_DIR,
     store: c.MONGODB_URI
@@ -202,7 +259,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       leaseMs: c.WORKER_LEASE_MS,
       concurrency: c.WORKER_CONCURRENCY,
       maxActivePerIntegration: c.MAX_ACTIVE_PER_INTEGRATION,
+      pollMs: c.WORKER_POLL_MS,
       retentionMs: c.JOB_RETENTION_DAYS * 24 * 60 * 60 * 1000,
+    },
+    jobs: { maxAttempts: c.JOB_MAX_ATTEMPTS, uploadChunkBytes: c.UPLOAD_CHUNK_BYTES, transcriptWaitMs: c.TRANSCRIPT_WAIT_MS },
+    schedule: {
+      subscriptionsMs: c.SUBSCRIPTION_CHECK_MS,
+      sweepMs: c.SWEEP_EVERY_MS,
+      healthMs: c.HEALTH_RECHECK_MS,
+      secretExpiryMs: c.SECRET_EXPIRY_CHECK_MS,
+      purgeMs: c.PURGE_EVERY_MS,
     },
     extraCaFile: c.EXTRA_CA_FILE,
     seedIntegrationsFile: c.SEED_INTEGRATIONS_FILE,

@@ -1,36 +1,50 @@
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { createBotAdapter, type BotConnection } from '../../bot/src/bot-adapter.js';
+import { createTeamsNotifier } from '../../bot/src/teams-notifier.js';
+import { createAdapterFactories } from './adapters.js';
 import { systemClock, type Clock } from './clock.js';
 import { ConfigError, loadConfig, type AppConfig } from './config.js';
+import { IntegrationHealthKeeper } from './health/integration-health.js';
+import { healthChangedEvent } from './health/health-event.js';
+import { createBodyBudget } from './http/body-budget.js';
 import { registerGraphWebhooks } from './http/graph-webhook-routes.js';
+import { storeReadiness } from './http/readiness.js';
 import { createHttpServer, listen } from './http/server.js';
 import { createTlsTrust } from './http/tls-trust.js';
+import { createDuties, startScheduler } from './ingestion/duties.js';
+import { recordTranscriptWarning, type HealthDeps } from './ingestion/health.js';
 import { IntegrationContexts } from './ingestion/integration-context.js';
-import { createPipeline, type Pipeline } from './ingestion/pipeline.js';
+import { createJobHandlers } from './ingestion/pipeline.js';
+import { SubscriptionManager } from './ingestion/subscriptions.js';
+import { testConnection } from './integrations/connection-test.js';
+import { IntegrationService } from './integrations/integration-service.js';
 import { seedIntegrations } from './integrations/seed-integrations.js';
 import { createLogger, type Logger } from './logging/logger.js';
+import { unconfiguredNotifier, type Notifier } from './notify/notifier.js';
 import { JobQueue } from './queue/job-queue.js';
-import { createWorker, type Worker } from './queue/worker.js';
+import { createWorker, type JobHandler, type Worker } from './queue/worker.js';
 import { createSecretBox } from './security/secret-box.js';
 import { loadSecretKeys } from './security/secret-keys.js';
+import type { JsonObject } from './store/json.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
-
 export interface RunningApp {
   url: string;
   store: Store;
-  pipeline: Pipeline;
+  /** the one way in for admin actions */
+  service: IntegrationService;
+  pipeline: {
+    handlers: Record<string, JobHandler>;
+    health: HealthDeps;
+    /** every scheduled duty once, now, in this process */
+    runScheduledOnce(): Promise<void>;
+  };
   close(): Promise<void>;
 }
 
 export interface AppOverrides {
   clock?: Clock;
-  /** worker tuning, for tests */
-  worker?: { concurrency?: number; pollMs?: number; leaseMs?: number };
-  chunkSize?: number;
-  every?: { subscriptionsMs?: number; sweepMs?: number; healthMs?: number };
-  transcriptWaitMs?: number;
 }
 
 /** Composition root: builds every part from the configuration and wires them together. */
@@ -39,7 +53,11 @@ export async function startApp(config: AppConfig, logger: Logger, overrides: App
   const trust = createTlsTrust(config.extraCaFile ? await readFile(config.extraCaFile, 'utf8') : undefined);
   const keys = await loadSecretKeys({ mode: config.mode, keys: config.secretKeys, dataDir: config.dataDir });
   const store = await openStore(config.store, { clock, secretBox: createSecretBox(keys) });
-  if (config.seedIntegrationsFile) await seedIntegrations(config.seedIntegrationsFile, store.integrations, logger);
+  const queue = new JobQueue({ jobs: store.jobs, clock, defaultMaxAttempts: config.jobs.maxAttempts });
+
+  const adapters = createAdapterFactories(config, trust);
+  const contexts = new IntegrationContexts({ integrations: store.integrations, ...adapters });
+  const keeper = new IntegrationHealthKeeper({ integrations: store.integrations, clock, logger });
 
   const bot: BotConnection | undefined =
     config.bot.id && config.bot.password
@@ -56,59 +74,89 @@ export async function startApp(config: AppConfig, logger: Logger, overrides: App
         )
       : undefined;
   if (!bot) logger.warn('BOT_ID/BOT_PASSWORD not set: organizers will not be notified');
+  const notifier: Notifier = bot
+    ? createTeamsNotifier(bot, {
+        get: (t, u) => store.conversations.get(t, u),
+        save: (t, u, r) => store.conversations.save(t, u, r as JsonObject),
+      })
+    : unconfiguredNotifier;
+  keeper.onChange((change) => notifier.healthChanged(healthChangedEvent(change)));
 
-  const contexts = new IntegrationContexts({
-    integrations: store.integrations,
-    entraAuthorityHost: config.entra.authorityHost,
-    graphBaseUrl: config.graph.baseUrl,
-    graphTokenScope: config.graph.tokenScope,
-    fetch: trust.fetch,
-    dispatcher: trust.dispatcher,
-    httpsAgent: trust.httpsAgent,
-  });
-  const pipeline = createPipeline({
-    store,
+  const health: HealthDeps = { contexts, keeper, integrations: store.integrations, jobs: store.jobs, clock, logger };
+  const subscriptions = new SubscriptionManager({
     contexts,
+    subscriptions: store.subscriptions,
+    jobs: queue,
+    publicUrl: config.http.publicUrl,
     clock,
     logger,
-    publicUrl: config.http.publicUrl,
-    entryUrlTemplate: config.kaltura.entryUrlTemplate,
-    bot,
-    chunkSize: overrides.chunkSize,
-    every: overrides.every,
-    transcriptWaitMs: overrides.transcriptWaitMs,
+    onTranscriptProblem: (integrationId, err) => recordTranscriptWarning(health, integrationId, err),
   });
+  const duties = createDuties({ store, queue, subscriptions, health, clock, logger, periods: config.schedule, retentionMs: config.worker.retentionMs });
+  const handlers = createJobHandlers({
+    store,
+    queue,
+    contexts,
+    health,
+    subscriptions,
+    duties,
+    notifier,
+    clock,
+    logger,
+    entryUrlTemplate: config.kaltura.entryUrlTemplate,
+    uploadChunkBytes: config.jobs.uploadChunkBytes,
+    transcriptWaitMs: config.jobs.transcriptWaitMs,
+  });
+  const service = new IntegrationService({
+    store,
+    queue,
+    forgetClients: (id) => contexts.forget(id),
+    keeper,
+    verifySecret: (credentials) => adapters.verifySecret(credentials),
+    testConnection: (id) => testConnection({ contexts, keeper, queue, clock }, id),
+    removeSubscriptions: (id) => subscriptions.removeAll(id),
+    defaultKalturaServiceUrl: config.kaltura.defaultServiceUrl,
+    clock,
+    logger,
+  });
+  if (config.seedIntegrationsFile) await seedIntegrations(config.seedIntegrationsFile, service, logger);
 
-  const server = createHttpServer(logger);
-  registerGraphWebhooks(server, { subscriptions: store.subscriptions, jobs: store.jobs, logger, now: () => clock.now() });
+  let shuttingDown = false;
+  const readiness = storeReadiness({ store, logger, shuttingDown: () => shuttingDown });
+  const server = createHttpServer({ logger, readiness, limits: config.http });
+  const bodies = createBodyBudget(config.http.body);
+  registerGraphWebhooks(server, { subscriptions: store.subscriptions, jobs: queue, logger, now: () => clock.now(), bodies });
   const port = await listen(server, config.http.port, config.http.host);
   const url = `http://${config.http.host}:${port}`;
 
   let worker: Worker | undefined;
+  let stopScheduler = () => undefined as void;
   if (config.role !== 'web') {
-    const queue = new JobQueue({ jobs: store.jobs, clock });
     worker = createWorker({
       queue,
       workerId: `${hostname()}:${process.pid}`,
-      handlers: pipeline.handlers,
-      concurrency: overrides.worker?.concurrency ?? config.worker.concurrency,
-      pollMs: overrides.worker?.pollMs ?? 1_000,
-      leaseMs: overrides.worker?.leaseMs ?? config.worker.leaseMs,
+      handlers,
+      logger,
+      concurrency: config.worker.concurrency,
+      pollMs: config.worker.pollMs,
+      leaseMs: config.worker.leaseMs,
       claim: { maxActivePerIntegration: config.worker.maxActivePerIntegration },
       onError: (err, job) => logger.warn({ err, jobId: job?.id, kind: job?.kind }, 'worker problem'),
     });
     worker.start();
-    pipeline.startScheduler();
+    stopScheduler = startScheduler(duties, queue, config.schedule, logger);
   }
   logger.info({ url, mode: config.mode, role: config.role, store: config.store.kind }, 'app listening');
   let closing: Promise<void> | undefined;
   return {
     url,
     store,
-    pipeline,
+    service,
+    pipeline: { handlers, health, runScheduledOnce: () => duties.runAll() },
     close: () => {
       closing ??= (async () => {
-        pipeline.stopScheduler();
+        shuttingDown = true;
+        stopScheduler();
         await worker?.stop();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await store.close();

@@ -66,3 +66,32 @@ export async function sendProactiveCard(bot: BotConnection, message: ProactiveCa
   if (!result) throw new BotSendError('BOT_REJECTED', 'botbuilder finished the turn without sending the card');
   return result;
 }
+
+/**
+ * Replaces a card the bot sent earlier (the connector's update-activity), e.g. when the transcript
+ * arrives after the "archived" card. Throws BotSendError like sendProactiveCard.
+ */
+export async function updateProactiveCard(
+  bot: BotConnection,
+  target: { serviceUrl: string; conversationId: string; activityId: string; card: Record<string, unknown> },
+): Promise<void> {
+  const reference = {
+    channelId: 'msteams',
+    serviceUrl: target.serviceUrl,
+    conversation: { id: target.conversationId, isGroup: false, conversationType: 'personal', name: '' },
+    bot: { id: bot.appId, name: '' },
+  } as Partial<ConversationReference>;
+  let failure: unknown;
+  try {
+    await bot.adapter.continueConversationAsync(bot.appId, reference, async (context) => {
+      try {
+        await context.updateActivity({ id: target.activityId, type: 'message', attachments: [CardFactory.adaptiveCard(target.card)] });
+      } catch (err) {
+        failure = err;
+      }
+    });
+  } catch (err) {
+    failure = err;
+  }
+  if (failure !== undefined) throw toBotSendError(failure);
+}

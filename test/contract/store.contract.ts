@@ -143,18 +143,31 @@ export function storeContract(name: string, factory: () => Promise<StoreHarness>
         await assert.rejects(store.integrations.create({ ...integrationInput(), name: '' }), StoreValidationError);
       });
 
-      it('records health without bumping the version, and an admin update keeps it', async function () {
+      it('records health without bumping the version, compare-and-set on its rev, and an admin update keeps it', async function () {
         const created = await store.integrations.create(integrationInput());
+        assert.equal(created.health.rev, 0);
         clock.advance(1000);
-        const health = { state: 'error' as const, error: { code: 'SECRET_EXPIRED', message: 'expired', at: clock.now() }, checkedAt: clock.now() };
-        const withHealth = await store.integrations.setHealth(created.id, health);
-        assert.deepEqual(withHealth.health, health);
+        const problem = { code: 'SECRET_EXPIRED', severity: 'error' as const, message: 'expired', fix: 'replace it', since: clock.now() };
+        const health = {
+          state: 'error' as const,
+          error: { code: 'SECRET_EXPIRED', message: 'expired', fix: 'replace it', at: clock.now() },
+          problems: [problem],
+          checkedAt: clock.now(),
+          lastSuccessAt: null,
+        };
+        const withHealth = await store.integrations.setHealth(created.id, health, 0);
+        assert.ok(withHealth);
+        assert.deepEqual(withHealth.health, { ...health, rev: 1 });
         assert.equal(withHealth.version, 1);
         assert.equal(withHealth.updatedAt, clock.now());
+        // a writer that read rev 0 lost: nothing changes
+        const stale = await store.integrations.setHealth(created.id, { ...health, state: 'ok', error: null, problems: [] }, 0);
+        assert.equal(stale, null);
+        assert.equal((await store.integrations.get(created.id))?.health.state, 'error');
         const edited = await store.integrations.update(created.id, 1, { enabled: false });
-        assert.deepEqual(edited.health, health);
+        assert.deepEqual(edited.health, { ...health, rev: 1 });
         assert.equal((await store.integrations.get(created.id))?.enabled, false);
-        await assert.rejects(store.integrations.setHealth('int_missing', health), NotFoundError);
+        await assert.rejects(store.integrations.setHealth('int_missing', health, 0), NotFoundError);
       });
 
       it('re-seals secrets under a rotated key, and deletes', async function () {

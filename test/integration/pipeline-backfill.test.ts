@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { sweepJob } from '../../api/src/ingestion/subscriptions.js';
+import { sweepJob } from '../../api/src/ingestion/job-kinds.js';
 import type { Fixture } from '../../sandbox/fixture/schema.js';
 import { demoFixture } from '../support/emulators.js';
 import { startAppHarness, waitFor, type AppHarness } from '../support/app-harness.js';

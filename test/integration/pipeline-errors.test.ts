@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { checkIntegration } from '../../api/src/ingestion/pipeline.js';
+import { checkIntegration } from '../../api/src/ingestion/health.js';
 import { describeError } from '../../api/src/integrations/error-catalogue.js';
 import type { Fixture } from '../../sandbox/fixture/schema.js';
 import { demoFixture } from '../support/emulators.js';

@@ -1,6 +1,8 @@
 import { AppError } from '../errors.js';
 import type { ActiveJob } from '../store/model.js';
+import type { JobQueue } from '../queue/job-queue.js';
 import type { RecordingRepository } from '../store/store.js';
+import { updateOrganizerNoticeJob } from './job-kinds.js';
 import { organizerFromMeetingId } from './graph-ids.js';
 import type { IntegrationContexts } from './integration-context.js';
 import { attachTranscriptsOfMeeting, type TranscriptOutcome } from './transcripts.js';
@@ -8,6 +10,7 @@ import { attachTranscriptsOfMeeting, type TranscriptOutcome } from './transcript
 export interface AttachTranscriptDeps {
   contexts: Pick<IntegrationContexts, 'get'>;
   recordings: Pick<RecordingRepository, 'get' | 'upsert'>;
+  queue: Pick<JobQueue, 'enqueue'>;
   /** how long to wait for the meeting's recording to be archived before looking again */
   recordingWaitMs?: number;
   /** transcripts cannot be read (permission or tenant switch): the integration shows a warning */
@@ -43,6 +46,8 @@ export function createAttachTranscriptHandler(deps: AttachTranscriptDeps) {
         deps.recordings,
         { onTranscriptProblem: deps.onTranscriptProblem },
       );
+      // the recording was archived (and its organizer told) before this transcript came
+      if (outcome === 'attached') await deps.queue.enqueue(updateOrganizerNoticeJob(job.integrationId, r.id));
     }
     if (waiting && outcome !== 'attached') {
       throw new AppError('RECORDING_NOT_ARCHIVED_YET', `the recording of meeting ${p.meetingId} is not archived yet`, {

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Logger } from '../logging/logger.js';
+import type { GraphSubscription } from '../store/model.js';
 import type { JobRepository, SubscriptionRepository } from '../store/store.js';
 import { organizerFromMeetingId, parseArtifactResource } from './graph-ids.js';
 import { attachTranscriptJob, ingestRecordingJob, JobKind } from './job-kinds.js';
@@ -12,16 +13,31 @@ export interface NotificationDeps {
 }
 
 export interface NotificationOutcome {
-  /** HTTP status for Graph: 202 once everything valid is queued */
+  /** HTTP status for Graph: 202 once everything valid is queued; 400 for a batch with nothing well-formed */
   status: number;
   queued: number;
   duplicates: number;
+  /** known subscription, wrong clientState */
   rejected: number;
+  /** unknown subscription, or nothing this app acts on */
   ignored: number;
+  /** not a notification at all (not an object, no subscription id) */
+  malformed: number;
+}
+
+/**
+ * The store failed while a batch was being queued. Only this becomes a 503 (Graph retries, nothing is
+ * lost); anything else the receivers could throw would be a bug, not an outage.
+ */
+export class NotificationQueueError extends Error {
+  constructor(cause: unknown) {
+    super('could not queue notifications', { cause });
+    this.name = 'NotificationQueueError';
+  }
 }
 
 interface ChangeNotification {
-  subscriptionId?: unknown;
+  subscriptionId: string;
   clientState?: unknown;
   resource?: unknown;
   changeType?: unknown;
@@ -36,37 +52,80 @@ export function sameSecret(given: unknown, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-function items(body: unknown): ChangeNotification[] | undefined {
-  const value = (body as { value?: unknown } | null)?.value;
-  return Array.isArray(value) ? (value as ChangeNotification[]) : undefined;
+function items(body: unknown): unknown[] | undefined {
+  const value = body !== null && typeof body === 'object' ? (body as { value?: unknown }).value : undefined;
+  return Array.isArray(value) ? value : undefined;
+}
+
+/** Decided from the item alone, before any lookup, so the answer says nothing about our subscriptions. */
+function wellFormed(n: unknown): n is ChangeNotification {
+  return n !== null && typeof n === 'object' && !Array.isArray(n) && typeof (n as { subscriptionId?: unknown }).subscriptionId === 'string';
+}
+
+function emptyOutcome(): NotificationOutcome {
+  return { status: 202, queued: 0, duplicates: 0, rejected: 0, ignored: 0, malformed: 0 };
+}
+
+/** A batch of nothing but malformed items is a client's mistake worth telling; one bad item among good ones is skipped. */
+function finalStatus(outcome: NotificationOutcome, count: number): number {
+  return count > 0 && outcome.malformed === count ? 400 : 202;
+}
+
+/** One lookup per subscription id per batch: a batch repeating one id costs one read, not one per item. */
+function subscriptionLookup(deps: NotificationDeps): (id: string) => Promise<GraphSubscription | null> {
+  const seen = new Map<string, Promise<GraphSubscription | null>>();
+  return async (id) => {
+    let found = seen.get(id);
+    if (!found) {
+      found = deps.subscriptions.get(id).then((s) => s ?? null);
+      seen.set(id, found);
+    }
+    try {
+      return await found;
+    } catch (err) {
+      throw new NotificationQueueError(err);
+    }
+  };
+}
+
+async function enqueue(deps: NotificationDeps, job: Parameters<JobRepository['enqueue']>[0]): Promise<{ created: boolean }> {
+  try {
+    return await deps.jobs.enqueue(job);
+  } catch (err) {
+    throw new NotificationQueueError(err);
+  }
 }
 
 /**
  * Graph change notifications: check each against its subscription's clientState, turn it into an
  * idempotent job, and answer. Nothing slow happens here: Graph wants an answer within 3 seconds.
- * A notification with a wrong clientState is not trusted and not queued; if none in the batch could
- * be trusted the answer is 401, so a forger learns nothing and Graph (which never sends a wrong one)
- * is unaffected. Unknown subscriptions (deleted on our side) are acknowledged so Graph stops retrying.
+ * A notification with a wrong clientState is not trusted and not queued, and is answered exactly as
+ * one for an unknown subscription (202, nothing logged per item), so a forger cannot tell a live
+ * subscription id from a dead one. Unknown subscriptions (deleted on our side) are acknowledged so
+ * Graph stops retrying. The caller logs one line per batch from the counts.
  */
 export async function receiveChangeNotifications(deps: NotificationDeps, body: unknown): Promise<NotificationOutcome> {
   const list = items(body);
-  const outcome: NotificationOutcome = { status: 202, queued: 0, duplicates: 0, rejected: 0, ignored: 0 };
+  const outcome = emptyOutcome();
   if (!list) return { ...outcome, status: 400 };
+  const find = subscriptionLookup(deps);
   for (const n of list) {
-    const subscription = typeof n.subscriptionId === 'string' ? await deps.subscriptions.get(n.subscriptionId) : null;
+    if (!wellFormed(n)) {
+      outcome.malformed += 1;
+      continue;
+    }
+    const subscription = await find(n.subscriptionId);
     if (!subscription) {
       outcome.ignored += 1;
       continue;
     }
     if (!sameSecret(n.clientState, subscription.clientState)) {
       outcome.rejected += 1;
-      deps.logger.warn({ subscriptionId: subscription.id }, 'change notification with a wrong clientState rejected');
       continue;
     }
     const ref = typeof n.resource === 'string' ? parseArtifactResource(n.resource) : undefined;
     if (!ref) {
       outcome.ignored += 1;
-      deps.logger.warn({ subscriptionId: subscription.id, resource: n.resource }, 'change notification for an unexpected resource');
       continue;
     }
     const organizerId = organizerFromMeetingId(ref.meetingId);
@@ -74,11 +133,11 @@ export async function receiveChangeNotifications(deps: NotificationDeps, body: u
       ref.kind === 'recording'
         ? ingestRecordingJob(subscription.integrationId, { meetingId: ref.meetingId, recordingId: ref.id, organizerId }, 'notification')
         : attachTranscriptJob(subscription.integrationId, { meetingId: ref.meetingId, transcriptId: ref.id, organizerId }, 'notification');
-    const { created } = await deps.jobs.enqueue(job);
+    const { created } = await enqueue(deps, job);
     if (created) outcome.queued += 1;
     else outcome.duplicates += 1;
   }
-  if (outcome.rejected > 0 && outcome.queued + outcome.duplicates === 0) outcome.status = 401;
+  outcome.status = finalStatus(outcome, list.length);
   return outcome;
 }
 
@@ -91,10 +150,15 @@ const lifecycleEvents: readonly string[] = ['reauthorizationRequired', 'subscrip
  */
 export async function receiveLifecycleNotifications(deps: NotificationDeps, body: unknown): Promise<NotificationOutcome> {
   const list = items(body);
-  const outcome: NotificationOutcome = { status: 202, queued: 0, duplicates: 0, rejected: 0, ignored: 0 };
+  const outcome = emptyOutcome();
   if (!list) return { ...outcome, status: 400 };
+  const find = subscriptionLookup(deps);
   for (const n of list) {
-    const subscription = typeof n.subscriptionId === 'string' ? await deps.subscriptions.get(n.subscriptionId) : null;
+    if (!wellFormed(n)) {
+      outcome.malformed += 1;
+      continue;
+    }
+    const subscription = await find(n.subscriptionId);
     if (!subscription || typeof n.lifecycleEvent !== 'string' || !lifecycleEvents.includes(n.lifecycleEvent)) {
       outcome.ignored += 1;
       continue;
@@ -103,7 +167,7 @@ export async function receiveLifecycleNotifications(deps: NotificationDeps, body
       outcome.rejected += 1;
       continue;
     }
-    const { created } = await deps.jobs.enqueue({
+    const { created } = await enqueue(deps, {
       kind: JobKind.subscriptionLifecycle,
       integrationId: subscription.integrationId,
       idempotencyKey: `lifecycle:${subscription.id}:${n.lifecycleEvent}:${Math.floor(deps.now() / 60_000)}`,
@@ -113,6 +177,6 @@ export async function receiveLifecycleNotifications(deps: NotificationDeps, body
     if (created) outcome.queued += 1;
     else outcome.duplicates += 1;
   }
-  if (outcome.rejected > 0 && outcome.queued + outcome.duplicates === 0) outcome.status = 401;
+  outcome.status = finalStatus(outcome, list.length);
   return outcome;
 }

@@ -1,31 +1,31 @@
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
+import type { IntegrationHealthKeeper } from '../health/integration-health.js';
 import type { Logger } from '../logging/logger.js';
 import type { JobHandler } from '../queue/worker.js';
 import type { Integration } from '../store/model.js';
 import type { IntegrationRepository, JobRepository } from '../store/store.js';
 import type { IntegrationContexts } from './integration-context.js';
-import { healthError } from './health-error.js';
 import { checkSecretExpiry } from './secret-expiry.js';
-import { isTranscriptOnly } from './subscriptions.js';
+import { isTranscriptOnly, TRANSCRIPT_ONLY_CODES } from './subscriptions.js';
 
 export interface HealthDeps {
   contexts: Pick<IntegrationContexts, 'get' | 'forget'>;
-  integrations: Pick<IntegrationRepository, 'setHealth' | 'list' | 'get'>;
+  keeper: IntegrationHealthKeeper;
+  integrations: Pick<IntegrationRepository, 'list' | 'get'>;
   jobs: Pick<JobRepository, 'paused' | 'resume' | 'pause'>;
   clock: Clock;
   logger: Logger;
 }
 
 /** Records a blocking error as the integration's health, so the admin sees it with its fix. */
-export async function recordBlocking(deps: Pick<HealthDeps, 'integrations' | 'clock' | 'logger'>, integrationId: string, err: AppError): Promise<void> {
-  const at = deps.clock.now();
-  await deps.integrations.setHealth(integrationId, { state: 'error', error: healthError(err, at), checkedAt: at });
+export async function recordBlocking(deps: Pick<HealthDeps, 'keeper' | 'logger'>, integrationId: string, err: AppError): Promise<void> {
+  await deps.keeper.error(integrationId, err);
   deps.logger.warn({ integrationId, code: err.code }, 'integration blocked: its jobs are paused until an admin fixes it');
 }
 
 /** Wraps a job handler so a blocking failure also lands in the integration's health. */
-export function withHealth(deps: Pick<HealthDeps, 'integrations' | 'clock' | 'logger'>, handler: JobHandler): JobHandler {
+export function withHealth(deps: Pick<HealthDeps, 'keeper' | 'logger'>, handler: JobHandler): JobHandler {
   return async (job, ctx) => {
     try {
       return await handler(job, ctx);
@@ -36,15 +36,19 @@ export function withHealth(deps: Pick<HealthDeps, 'integrations' | 'clock' | 'lo
   };
 }
 
+export interface CheckOutcome {
+  ok: boolean;
+  code?: string;
+  message?: string;
+}
+
 /**
- * The connection test: token and permissions, access policy, transcript switch (when transcripts are
+ * The scheduled check: token and permissions, access policy, transcript switch (when transcripts are
  * on), Entra groups (when used), Kaltura credentials and categories. Records the result as health and,
- * when it passes, resumes a paused integration. The same check runs on demand ("Test connection")
- * and periodically for paused integrations, so fixing the cause is enough to get going again.
+ * when it passes, resumes a paused integration, so fixing the cause is enough to get going again.
  */
-export async function checkIntegration(deps: HealthDeps, integration: Pick<Integration, 'id'>): Promise<{ ok: boolean; code?: string; message?: string }> {
+export async function checkIntegration(deps: HealthDeps, integration: Pick<Integration, 'id'>): Promise<CheckOutcome> {
   deps.contexts.forget(integration.id);
-  const at = deps.clock.now();
   try {
     const c = await deps.contexts.get(integration.id);
     const s = c.settings;
@@ -56,18 +60,19 @@ export async function checkIntegration(deps: HealthDeps, integration: Pick<Integ
     }
   } catch (err) {
     if (err instanceof AppError && err.blocking) {
-      await recordBlocking(deps, integration.id, err);
-      return { ok: false, code: err.code, message: healthError(err, at).message };
+      const written = await deps.keeper.failed(integration.id, err);
+      return { ok: false, code: err.code, message: written?.health.error?.message ?? err.message };
     }
     // a transient failure says nothing about the configuration: keep the current health
     const e = err as AppError;
     return { ok: false, code: e.code ?? 'UNEXPECTED_ERROR', message: e.message };
   }
   const warning = await probeTranscriptAccess(deps, integration.id);
-  const checked = await deps.integrations.setHealth(integration.id, warning ? { state: 'warning', error: healthError(warning, at), checkedAt: at } : { state: 'ok', error: null, checkedAt: at });
-  // after the health is set: an expiring secret is shown when nothing else is
-  await checkSecretExpiry(deps, checked).catch((err: unknown) => deps.logger.debug({ err, integrationId: integration.id }, 'could not read the secret expiry'));
-  if (await deps.jobs.resume(integration.id)) deps.logger.info({ integrationId: integration.id }, 'integration healthy again: its jobs resume');
+  const checked = await deps.keeper.passed(integration.id, warning ? { warnings: [warning] } : { cleared: TRANSCRIPT_ONLY_CODES });
+  if (checked) {
+    await checkSecretExpiry(deps, checked).catch((err: unknown) => deps.logger.debug({ err, integrationId: integration.id }, 'could not read the secret expiry'));
+  }
+  if (checked?.enabled && (await deps.jobs.resume(integration.id))) deps.logger.info({ integrationId: integration.id }, 'integration healthy again: its jobs resume');
   return { ok: true };
 }
 
@@ -87,21 +92,16 @@ export async function probeTranscriptAccess(deps: Pick<HealthDeps, 'contexts'>, 
   }
 }
 
-/**
- * Records a transcript-only problem as a warning (the integration keeps running). A problem already
- * shown stays: a blocking error is the one the admin must fix first.
- */
-export async function recordTranscriptWarning(deps: Pick<HealthDeps, 'integrations' | 'clock'>, integrationId: string, err: AppError): Promise<void> {
-  const current = await deps.integrations.get(integrationId);
-  // health shows one problem, the first: a blocking error, or a warning already there, stays
-  if (!current || current.health.state === 'error' || current.health.state === 'warning') return;
-  const at = deps.clock.now();
-  await deps.integrations.setHealth(integrationId, { state: 'warning', error: healthError(err, at), checkedAt: at });
+/** A transcript-only problem is a warning: the integration keeps archiving recordings. */
+export async function recordTranscriptWarning(deps: Pick<HealthDeps, 'keeper'>, integrationId: string, err: AppError): Promise<void> {
+  await deps.keeper.warning(integrationId, err);
 }
 
-/** For the scheduler: re-test every paused integration. */
+/** For the scheduler: re-test every paused integration that is enabled (a disabled one stays paused). */
 export async function recheckPaused(deps: HealthDeps): Promise<void> {
   for (const p of await deps.jobs.paused()) {
-    await checkIntegration(deps, { id: p.integrationId }).catch((err: unknown) => deps.logger.error({ err, integrationId: p.integrationId }, 'health check failed'));
+    const integration = await deps.integrations.get(p.integrationId);
+    if (!integration?.enabled) continue;
+    await checkIntegration(deps, integration).catch((err: unknown) => deps.logger.error({ err, integrationId: p.integrationId }, 'health check failed'));
   }
 }

@@ -1,22 +1,27 @@
-import { Transform, type Readable } from 'node:stream';
 import { AppError } from '../errors.js';
-import type { MeetingInfo, RecordingInfo, TeamsUser } from '../graph/graph-port.js';
+import type { RecordingInfo } from '../graph/graph-port.js';
 import type { Logger } from '../logging/logger.js';
+import { describeFailure } from '../queue/failure.js';
 import type { JobContext } from '../queue/worker.js';
-import type { ActiveJob, JobProgress, NewJob, RecordingPatch } from '../store/model.js';
-import type { JobRepository, RecordingRepository } from '../store/store.js';
-import { entitlementsFor } from './entitlements.js';
-import { entryDescription, entryName, entryReferenceId } from './entry-text.js';
-import { organizerFromMeetingId } from './graph-ids.js';
-import type { IntegrationContext, IntegrationContexts } from './integration-context.js';
+import type { ActiveJob, RecordingPatch } from '../store/model.js';
+import type { IntegrationHealthKeeper } from '../health/integration-health.js';
+import type { JobQueue } from '../queue/job-queue.js';
+import type { RecordingRepository } from '../store/store.js';
+import { notifyOrganizerJob } from './job-kinds.js';
+import { entryReferenceId } from './entry-text.js';
+import { isArtifactId, isEntraObjectId, isMeetingId, organizerFromMeetingId } from './graph-ids.js';
+import type { IntegrationContexts } from './integration-context.js';
 import { resolveKalturaUser } from './resolve-kaltura-user.js';
 import { attachTranscriptsOfMeeting } from './transcripts.js';
+import { releaseUploadTokens, uploadRecording, type IngestProgress } from './upload-recording.js';
 import { outOfScopeReason } from './upload-scope.js';
 
 export interface IngestDeps {
   contexts: Pick<IntegrationContexts, 'get'>;
   recordings: Pick<RecordingRepository, 'upsert'>;
-  jobs: Pick<JobRepository, 'enqueue'>;
+  jobs: Pick<JobQueue, 'enqueue'>;
+  /** an archived recording is the integration's latest success */
+  keeper: Pick<IntegrationHealthKeeper, 'succeeded'>;
   logger: Logger;
   /** `{entryId}` and `{partnerId}` are replaced */
   entryUrlTemplate: string;
@@ -33,41 +38,26 @@ export interface IngestPayload {
   source?: string;
 }
 
-/** Progress kept on the job between attempts; each field lets a retry skip what is done. */
-interface IngestProgress extends JobProgress {
-  step?: 'resolved' | 'uploading' | 'attached' | 'archived';
-  entryId?: string;
-  uploadTokenId?: string;
-  bytesTotal?: number;
-  bytesUploaded?: number;
-}
-
 const ENTRY_NO_CONTENT = 7;
-const PROGRESS_EVERY = 16 * 1024 * 1024;
+
+/**
+ * The job's ids, checked before anything is called: they come from change notifications, and one that
+ * is not of Graph's making (`..`, a path, a query) must not reach a Graph URL or leave a Kaltura entry.
+ */
+function checkedPayload(raw: ActiveJob['payload']): IngestPayload {
+  const p = raw as Partial<IngestPayload>;
+  if (!isMeetingId(p.meetingId) || !isArtifactId(p.recordingId) || (p.organizerId !== undefined && !isEntraObjectId(p.organizerId))) {
+    const shown = (v: unknown) => JSON.stringify(v)?.slice(0, 80);
+    throw new AppError(
+      'GRAPH_ID_INVALID',
+      `the job names a meeting ${shown(p.meetingId)}, recording ${shown(p.recordingId)} or organizer ${shown(p.organizerId)} that Graph would not give out`,
+    );
+  }
+  return p as IngestPayload;
+}
 
 export function entryUrl(template: string, partnerId: number, entryId: string): string {
   return template.replaceAll('{entryId}', encodeURIComponent(entryId)).replaceAll('{partnerId}', String(partnerId));
-}
-
-/** Drops the first `count` bytes: for a download that restarted from 0 when we asked for a range. */
-function skipBytes(count: number): Transform {
-  let left = count;
-  return new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      if (left <= 0) return done(null, chunk);
-      if (chunk.length <= left) {
-        left -= chunk.length;
-        return done();
-      }
-      const rest = chunk.subarray(left);
-      left = 0;
-      done(null, rest);
-    },
-  });
-}
-
-export function notifyOrganizerJob(integrationId: string, recordingId: string, payload: NewJob['payload']): NewJob {
-  return { kind: 'notify-organizer', integrationId, idempotencyKey: `notify:${integrationId}:${recordingId}`, payload, priority: 15, maxAttempts: 8 };
 }
 
 /**
@@ -78,7 +68,7 @@ export function notifyOrganizerJob(integrationId: string, recordingId: string, p
  */
 export function createIngestRecordingHandler(deps: IngestDeps) {
   return async (job: ActiveJob, ctx: JobContext): Promise<{ entryId: string } | { skipped: string }> => {
-    const payload = job.payload as unknown as IngestPayload;
+    const payload = checkedPayload(job.payload);
     const key = { integrationId: job.integrationId, recordingId: payload.recordingId };
     const progress: IngestProgress = { ...(job.progress as IngestProgress) };
     const save = async (patch: Partial<IngestProgress>) => {
@@ -100,6 +90,12 @@ export function createIngestRecordingHandler(deps: IngestDeps) {
 
     try {
       const meeting = await c.graph.getMeeting(organizerId, payload.meetingId);
+      // the recording itself, before anything is made in Kaltura: one Graph does not have gets no entry
+      const found = await c.graph.getRecording(organizerId, payload.meetingId, payload.recordingId);
+      if (!found) {
+        throw new AppError('RECORDING_NOT_FOUND', `Graph has no recording ${payload.recordingId} in meeting ${payload.meetingId} of ${organizerId}`);
+      }
+      const recording: RecordingInfo = { ...found, id: payload.recordingId, meetingId: payload.meetingId, organizerId };
       const organizer = (await c.graph.getUser(organizerId)) ?? { id: organizerId, userPrincipalName: organizerId };
       await record({
         state: 'queued',
@@ -110,12 +106,14 @@ export function createIngestRecordingHandler(deps: IngestDeps) {
         error: null,
       });
 
-      const owner = await resolveKalturaUser(c.kaltura, organizer, c.settings, { createMissing: true });
-      const reason = await outOfScopeReason(c, organizerId, owner.id);
+      // the scope first: an organizer it leaves out must not be created in Kaltura for nothing
+      const known = await resolveKalturaUser(c.kaltura, organizer, c.settings, { createMissing: false });
+      const reason = await outOfScopeReason(c, organizerId, { kalturaUserId: known.id, exists: known.kind !== 'missing' });
       if (reason) {
         await record({ state: 'skipped', reason });
         return { skipped: reason };
       }
+      const owner = known.kind === 'missing' ? await resolveKalturaUser(c.kaltura, organizer, c.settings, { createMissing: true }) : known;
 
       const referenceId = entryReferenceId(payload.recordingId);
       if (!progress.entryId) {
@@ -125,8 +123,19 @@ export function createIngestRecordingHandler(deps: IngestDeps) {
       const categoryIds = [...(await c.kaltura.categoryIdsByFullName(c.settings.categories)).values()];
 
       if (progress.step !== 'attached' && progress.step !== 'archived') {
-        const recording: RecordingInfo = { id: payload.recordingId, meetingId: payload.meetingId, organizerId, createdDateTime: meeting.endDateTime };
-        await upload(c, recording, meeting, organizer, owner.id, referenceId, progress, save, record, ctx.signal, deps);
+        await uploadRecording(c, {
+          integrationId: job.integrationId,
+          recording,
+          meeting,
+          organizer,
+          ownerId: owner.id,
+          referenceId,
+          progress,
+          save,
+          record,
+          signal: ctx.signal,
+          chunkSize: deps.chunkSize,
+        });
       }
 
       await c.kaltura.addToCategories(progress.entryId!, categoryIds);
@@ -142,6 +151,8 @@ export function createIngestRecordingHandler(deps: IngestDeps) {
 
       await deps.jobs.enqueue(
         notifyOrganizerJob(job.integrationId, payload.recordingId, {
+          integrationId: job.integrationId,
+          recordingId: payload.recordingId,
           tenantId: c.integration.tenantId,
           organizerId,
           subject: meeting.subject,
@@ -153,6 +164,7 @@ export function createIngestRecordingHandler(deps: IngestDeps) {
           transcriptAttached: transcript === 'attached',
         }),
       );
+      await deps.keeper.succeeded(job.integrationId);
       deps.logger.info({ integrationId: job.integrationId, recordingId: payload.recordingId, entryId: progress.entryId }, 'recording archived');
       return { entryId: progress.entryId! };
     } catch (err) {
@@ -162,89 +174,19 @@ export function createIngestRecordingHandler(deps: IngestDeps) {
         state: retrying ? 'queued' : 'failed',
         error: { code: e.code ?? 'UNEXPECTED_ERROR', message: e.message },
       }).catch(() => undefined);
+      if (givesUp(err, job, ctx.signal)) {
+        await releaseUploadTokens(c, progress).catch((cleanup: unknown) =>
+          deps.logger.warn({ integrationId: job.integrationId, recordingId: payload.recordingId, err: cleanup }, 'could not delete the upload tokens of a failed recording'),
+        );
+      }
       throw err;
     }
   };
 }
 
-async function upload(
-  c: IntegrationContext,
-  recording: RecordingInfo,
-  meeting: MeetingInfo,
-  organizer: TeamsUser,
-  ownerId: string,
-  referenceId: string,
-  progress: IngestProgress,
-  save: (p: Partial<IngestProgress>) => Promise<void>,
-  record: (p: RecordingPatch) => Promise<unknown>,
-  signal: AbortSignal,
-  deps: IngestDeps,
-): Promise<void> {
-  if (!progress.entryId) {
-    const participants = await participantIds(c, meeting);
-    const rights = entitlementsFor(participants, ownerId, c.settings);
-    const entry = await c.kaltura.addMediaEntry({
-      name: entryName(meeting),
-      description: entryDescription(meeting, organizer, recording.id),
-      referenceId,
-      adminTags: 'msteams',
-      userId: ownerId,
-      creatorId: ownerId,
-      entitledUsersEdit: rights.edit,
-      entitledUsersPublish: rights.publish,
-      entitledUsersView: rights.view,
-    });
-    await save({ entryId: entry.id, step: 'resolved' });
-  }
-
-  // what Kaltura already holds decides where to resume, not our own notes
-  let held = progress.uploadTokenId ? await c.kaltura.uploadedBytes(progress.uploadTokenId).catch(() => -1) : -1;
-  if (held < 0) {
-    await record({ state: 'downloading' });
-    const probe = await c.graph.downloadRecording(recording, 0);
-    probe.stream.destroy();
-    const tokenId = await c.kaltura.createUploadToken(`${entryName(meeting)}.mp4`.replace(/[\\/:*?"<>|]/g, '_'), probe.totalSize);
-    await save({ uploadTokenId: tokenId, bytesTotal: probe.totalSize, bytesUploaded: 0, step: 'uploading' });
-    held = 0;
-  }
-  const total = progress.bytesTotal!;
-  if (held < total) {
-    const download = await c.graph.downloadRecording(recording, held);
-    let source: Readable = download.stream;
-    if (download.offset < held) source = download.stream.pipe(skipBytes(held - download.offset));
-    signal.addEventListener('abort', () => source.destroy(new AppError('JOB_ABORTED', 'the job lost its lease or the worker stopped', { retryable: true })), {
-      once: true,
-    });
-    await record({ state: 'uploading', bytesDone: held, bytesTotal: total });
-    let lastSaved = held;
-    await c.kaltura.uploadChunks(progress.uploadTokenId!, source, held, total, {
-      chunkSize: deps.chunkSize,
-      onProgress: (bytes) => {
-        if (bytes - lastSaved < PROGRESS_EVERY && bytes < total) return;
-        lastSaved = bytes;
-        void save({ bytesUploaded: bytes }).catch(() => undefined);
-        void record({ bytesDone: bytes }).catch(() => undefined);
-      },
-    });
-  }
-  await record({ state: 'processing', bytesDone: total, bytesTotal: total });
-  await c.kaltura.attachUploadToken(progress.entryId!, progress.uploadTokenId!);
-  await save({ step: 'attached', bytesUploaded: total });
-}
-
-/** Kaltura ids of the participants who may get rights; unknown users only when users may be created. */
-async function participantIds(c: IntegrationContext, meeting: MeetingInfo) {
-  const out: Array<{ kalturaUserId: string; role: MeetingInfo['participants'][number]['role'] }> = [];
-  for (const p of meeting.participants) {
-    const roles =
-      p.role === 'coorganizer' ? c.settings.coOrganizerRoles : p.role === 'presenter' ? c.settings.presentersRoles : c.settings.attendeesRoles;
-    if (roles.length === 0) continue;
-    const user = (await c.graph.getUser(p.userId)) ?? (p.upn ? { id: p.userId, userPrincipalName: p.upn } : undefined);
-    if (!user) continue;
-    const resolved = await resolveKalturaUser(c.kaltura, user, c.settings, { createMissing: false });
-    if (resolved.kind === 'found' || (resolved.kind === 'missing' && c.settings.userNotFoundMethod === 'create')) {
-      out.push({ kalturaUserId: resolved.id, role: p.role });
-    }
-  }
-  return out;
+/** The queue will not run this job again (a lost lease or a stopping worker hands it on, it does not end it). */
+function givesUp(err: unknown, job: ActiveJob, signal: AbortSignal): boolean {
+  if (signal.aborted) return false;
+  const failure = describeFailure(err);
+  return !failure.blocking && (!failure.retryable || job.attempts >= job.maxAttempts);
 }

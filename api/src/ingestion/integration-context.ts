@@ -1,11 +1,6 @@
-import type { Agent as HttpsAgent } from 'node:https';
-import type { Dispatcher } from 'undici';
 import { AppError } from '../errors.js';
-import { createAppTokenProvider } from '../graph/app-token-provider.js';
-import { GraphAdapter } from '../graph/graph-adapter.js';
 import type { GraphPort } from '../graph/graph-port.js';
 import { IntegrationSettings } from '../integrations/settings.js';
-import { KalturaAdapter } from '../kaltura/kaltura-adapter.js';
 import type { KalturaPort } from '../kaltura/kaltura-port.js';
 import type { Integration } from '../store/model.js';
 import type { IntegrationRepository } from '../store/store.js';
@@ -19,16 +14,9 @@ export interface IntegrationContext {
 
 export interface ContextOptions {
   integrations: Pick<IntegrationRepository, 'get' | 'getSecrets'>;
-  entraAuthorityHost: string;
-  graphBaseUrl: string;
-  graphTokenScope: string;
-  fetch: typeof globalThis.fetch;
-  dispatcher?: Dispatcher;
-  /** the same trust for kaltura-client's own (axios) requests */
-  httpsAgent?: HttpsAgent;
-  /** builds the clients; tests pass their own to count or break calls */
-  makeGraph?: (integration: Integration, secret: string) => GraphPort;
-  makeKaltura?: (integration: Integration, secrets: { appToken: string | null; adminSecret: string | null }) => KalturaPort;
+  /** build the clients (main.ts's adapters; tests pass their own to count or break calls) */
+  makeGraph: (integration: Integration, secret: string) => GraphPort;
+  makeKaltura: (integration: Integration, secrets: { appToken: string | null; adminSecret: string | null }) => KalturaPort;
 }
 
 /**
@@ -54,15 +42,8 @@ export class IntegrationContexts {
         blocking: true,
       });
     }
-    const graph = this.options.makeGraph?.(integration, secrets.appClientSecret) ?? this.defaultGraph(integration, secrets.appClientSecret);
-    const kaltura =
-      this.options.makeKaltura?.(integration, { appToken: secrets.kalturaAppToken, adminSecret: secrets.kalturaAdminSecret }) ??
-      new KalturaAdapter({
-        partnerId: integration.kaltura.partnerId,
-        serviceUrl: integration.kaltura.serviceUrl,
-        appToken: integration.kaltura.appTokenId && secrets.kalturaAppToken ? { id: integration.kaltura.appTokenId, token: secrets.kalturaAppToken } : undefined,
-        adminSecret: secrets.kalturaAdminSecret ?? undefined,
-      }, { httpsAgent: this.options.httpsAgent, dispatcher: this.options.dispatcher });
+    const graph = this.options.makeGraph(integration, secrets.appClientSecret);
+    const kaltura = this.options.makeKaltura(integration, { appToken: secrets.kalturaAppToken, adminSecret: secrets.kalturaAdminSecret });
     const context = { integration, settings: parsed.data, graph, kaltura };
     this.cache.set(integrationId, { version: integration.version, context });
     return context;
@@ -72,16 +53,4 @@ export class IntegrationContexts {
     this.cache.delete(integrationId);
   }
 
-  private defaultGraph(integration: Integration, secret: string): GraphPort {
-    const tokens = createAppTokenProvider(
-      { tenantId: integration.tenantId, clientId: integration.appClientId, clientSecret: secret },
-      { authorityHost: this.options.entraAuthorityHost, scope: this.options.graphTokenScope, fetch: this.options.fetch },
-    );
-    return new GraphAdapter({
-      baseUrl: this.options.graphBaseUrl,
-      tokens,
-      dispatcher: this.options.dispatcher,
-      ownCredential: { clientId: integration.appClientId, secretHint: secret.slice(0, 3) },
-    });
-  }
 }

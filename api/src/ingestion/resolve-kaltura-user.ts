@@ -31,9 +31,12 @@ export async function resolveKalturaUser(
     const found = await kaltura.getUser(candidateId);
     if (found && found.status !== BLOCKED) return { kind: 'found', id: found.id };
   }
-  const email = user.mail ?? undefined;
-  if (byEmail && email) {
-    const matches = (await kaltura.findUsersByEmail(email)).filter((u) => u.status !== BLOCKED);
+  const email = user.mail || undefined;
+  // without a mail, the e-mail search looks for the UPN as it is, as Kaltura's own integrations search
+  // by the unmodified name (reference/kaltura-api.md §7.3): a UPN is often the address people have
+  const searchFor = email ?? user.userPrincipalName;
+  if (byEmail && searchFor) {
+    const matches = (await kaltura.findUsersByEmail(searchFor)).filter((u) => u.status !== BLOCKED);
     if (matches[0]) return { kind: 'found', id: matches[0].id };
   }
   if (settings.userNotFoundMethod === 'assign-default') return { kind: 'default', id: settings.defaultUserId };

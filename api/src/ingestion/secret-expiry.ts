@@ -1,7 +1,5 @@
-import { AppError } from '../errors.js';
 import type { Integration } from '../store/model.js';
 import type { HealthDeps } from './health.js';
-import { healthError } from './health-error.js';
 
 /** How long before its end a client secret is reported as expiring. */
 export const SECRET_WARNING_MS = 30 * 86_400_000;
@@ -18,28 +16,22 @@ export type SecretExpiryCheck =
  * back once a new secret is in place. The expiry comes from Graph when the app registration may read
  * itself (Application.Read.All); otherwise it is not known and nothing is said.
  *
- * A blocking error on the integration stays (it is what stops recordings now), and so does another
- * warning: health shows one problem, the first.
+ * A blocking error on the integration is still shown first (it is what stops recordings now), and so
+ * is an older warning.
  */
-export async function checkSecretExpiry(deps: Pick<HealthDeps, 'contexts' | 'integrations' | 'clock'>, integration: Integration): Promise<SecretExpiryCheck> {
+export async function checkSecretExpiry(deps: Pick<HealthDeps, 'contexts' | 'keeper' | 'clock'>, integration: Integration): Promise<SecretExpiryCheck> {
   if (!integration.enabled) return { outcome: 'skipped' };
   const c = await deps.contexts.get(integration.id);
   const expiry = await c.graph.ownSecretExpiry();
   if (!expiry.known) return { outcome: 'unknown', reason: expiry.reason };
 
-  const now = deps.clock.now();
-  const left = Date.parse(expiry.expiresAt) - now;
-  const current = (await deps.integrations.get(integration.id))?.health ?? integration.health;
-  const showing = current.state === 'warning' && current.error?.code === 'SECRET_EXPIRING';
+  const left = Date.parse(expiry.expiresAt) - deps.clock.now();
   if (left > SECRET_WARNING_MS) {
-    if (showing) await deps.integrations.setHealth(integration.id, { state: 'ok', error: null, checkedAt: now });
+    await deps.keeper.resolve(integration.id, ['SECRET_EXPIRING']);
     return { outcome: 'fine', expiresAt: expiry.expiresAt };
   }
   const daysLeft = Math.max(0, Math.floor(left / 86_400_000));
-  if (current.state !== 'error' && (current.state !== 'warning' || showing)) {
-    const when = expiry.expiresAt.slice(0, 10);
-    const err = new AppError('SECRET_EXPIRING', `It expires on ${when} (${daysLeft === 1 ? 'in 1 day' : `in ${daysLeft} days`}).`);
-    await deps.integrations.setHealth(integration.id, { state: 'warning', error: healthError(err, now), checkedAt: now });
-  }
+  const when = expiry.expiresAt.slice(0, 10);
+  await deps.keeper.warning(integration.id, { code: 'SECRET_EXPIRING', message: `It expires on ${when} (${daysLeft === 1 ? 'in 1 day' : `in ${daysLeft} days`}).` });
   return { outcome: 'expiring', expiresAt: expiry.expiresAt, daysLeft };
 }

@@ -3,10 +3,11 @@ import type { Clock } from '../clock.js';
 import { GraphError } from '../graph/graph-errors.js';
 import { LIFECYCLE_PATH, NOTIFICATIONS_PATH } from '../http/graph-webhook-routes.js';
 import type { Logger } from '../logging/logger.js';
-import type { ActiveJob, NewJob } from '../store/model.js';
-import type { JobRepository, SubscriptionRepository } from '../store/store.js';
+import type { ActiveJob } from '../store/model.js';
+import type { JobQueue } from '../queue/job-queue.js';
+import type { SubscriptionRepository } from '../store/store.js';
 import type { IntegrationContexts } from './integration-context.js';
-import { JobKind } from './job-kinds.js';
+import { sweepJob } from './job-kinds.js';
 
 export const RESOURCES = {
   recordings: 'communications/onlineMeetings/getAllRecordings',
@@ -19,13 +20,11 @@ export const MAX_LIFETIME_MS = (4320 - 60) * 60_000;
 export interface SubscriptionDeps {
   contexts: Pick<IntegrationContexts, 'get'>;
   subscriptions: SubscriptionRepository;
-  jobs: Pick<JobRepository, 'enqueue'>;
+  jobs: Pick<JobQueue, 'enqueue'>;
   publicUrl: string;
   clock: Clock;
   logger: Logger;
   lifetimeMs?: number;
-  /** renew when less than this is left (default a day) */
-  renewBeforeMs?: number;
   /** transcripts cannot be subscribed to (permission or tenant switch): recordings go on */
   onTranscriptProblem?: (integrationId: string, err: GraphError) => Promise<void>;
 }
@@ -35,18 +34,10 @@ export function isTranscriptOnly(err: unknown): boolean {
   return err instanceof GraphError && isTranscriptOnlyCode(err.code);
 }
 
-export function isTranscriptOnlyCode(code: string | undefined): boolean {
-  return code === 'MISSING_TRANSCRIPT_PERMISSION' || code === 'TRANSCRIPT_API_ACCESS_DISABLED';
-}
+export const TRANSCRIPT_ONLY_CODES: readonly string[] = ['MISSING_TRANSCRIPT_PERMISSION', 'TRANSCRIPT_API_ACCESS_DISABLED'];
 
-export function sweepJob(integrationId: string, window: { from?: number; to?: number }, source: 'sweep' | 'backfill', key: string): NewJob {
-  return {
-    kind: JobKind.sweep,
-    integrationId,
-    idempotencyKey: `${source}:${integrationId}:${key}`,
-    payload: { source, ...(window.from !== undefined ? { from: window.from } : {}), ...(window.to !== undefined ? { to: window.to } : {}) },
-    priority: source === 'backfill' ? 0 : 5,
-  };
+export function isTranscriptOnlyCode(code: string | undefined): boolean {
+  return code !== undefined && TRANSCRIPT_ONLY_CODES.includes(code);
 }
 
 /**
@@ -61,21 +52,39 @@ export class SubscriptionManager {
     return Math.min(this.deps.lifetimeMs ?? MAX_LIFETIME_MS, MAX_LIFETIME_MS);
   }
 
+  /** ensures in progress in this process, by integration: one at a time (see keepOne for other processes) */
+  private readonly running = new Map<string, Promise<void>>();
+
   async ensure(integrationId: string): Promise<void> {
+    const before = this.running.get(integrationId) ?? Promise.resolve();
+    const mine = before.catch(() => undefined).then(() => this.ensureNow(integrationId));
+    const settled = mine.catch(() => undefined);
+    this.running.set(integrationId, settled);
+    void settled.then(() => {
+      if (this.running.get(integrationId) === settled) this.running.delete(integrationId);
+    });
+    return mine;
+  }
+
+  private async ensureNow(integrationId: string): Promise<void> {
     const c = await this.deps.contexts.get(integrationId);
     const wanted = new Set<string>(c.integration.enabled ? [RESOURCES.recordings] : []);
     if (c.integration.enabled && c.settings.uploadTranscripts) wanted.add(RESOURCES.transcripts);
     const existing = await this.deps.subscriptions.listByIntegration(integrationId);
     const now = this.deps.clock.now();
 
+    const kept = new Set<string>();
     for (const sub of existing) {
-      if (!wanted.has(sub.resource)) {
+      // not wanted, or a second one for the same resource (an enable racing a scheduled check)
+      if (!wanted.has(sub.resource) || kept.has(sub.resource)) {
         await c.graph.deleteSubscription(sub.id);
         await this.deps.subscriptions.delete(sub.id);
         continue;
       }
+      kept.add(sub.resource);
       wanted.delete(sub.resource);
-      if (sub.expiresAt - now > (this.deps.renewBeforeMs ?? 24 * 3_600_000)) continue;
+      // renewed at every check, not only near expiry: a renewal is also the proof that Graph still
+      // knows the subscription (after a restart of Graph's side, or of the sandbox, it may not)
       try {
         const renewed = await c.graph.renewSubscription(sub.id, new Date(now + this.lifetimeMs));
         await this.deps.subscriptions.save({ ...sub, expiresAt: Date.parse(renewed.expirationDateTime) });
@@ -120,6 +129,24 @@ export class SubscriptionManager {
       clientState,
     });
     this.deps.logger.info({ integrationId, resource, subscriptionId: created.id }, 'subscribed to Graph change notifications');
+    await this.keepOne(integrationId, resource);
+  }
+
+  /**
+   * Two workers can subscribe at once (an admin's enable racing the scheduled check). Whoever saved
+   * last sees both, and every racer keeps the same one (the smallest id), so one stays.
+   */
+  private async keepOne(integrationId: string, resource: string): Promise<void> {
+    const same = (await this.deps.subscriptions.listByIntegration(integrationId)).filter((x) => x.resource === resource).sort((a, b) => a.id.localeCompare(b.id));
+    if (same.length < 2) return;
+    const c = await this.deps.contexts.get(integrationId);
+    for (const extra of same.slice(1)) {
+      await c.graph.deleteSubscription(extra.id).catch((err: unknown) => {
+        if (!(err instanceof GraphError && err.code === 'GRAPH_NOT_FOUND')) throw err;
+      });
+      await this.deps.subscriptions.delete(extra.id);
+      this.deps.logger.info({ integrationId, resource, subscriptionId: extra.id }, 'a second subscription for the same resource was removed');
+    }
   }
 
   /** On disable or delete: stop Graph from calling about this integration. */

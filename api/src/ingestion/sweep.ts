@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { ActiveJob } from '../store/model.js';
-import type { CursorRepository, JobRepository } from '../store/store.js';
+import type { JobQueue } from '../queue/job-queue.js';
+import type { CursorRepository } from '../store/store.js';
 import type { JobContext } from '../queue/worker.js';
 import type { GraphError } from '../graph/graph-errors.js';
 import type { IntegrationContexts } from './integration-context.js';
@@ -9,7 +10,7 @@ import { attachTranscriptJob, ingestRecordingJob } from './job-kinds.js';
 
 export interface SweepDeps {
   contexts: Pick<IntegrationContexts, 'get'>;
-  jobs: Pick<JobRepository, 'enqueue'>;
+  jobs: Pick<JobQueue, 'enqueue'>;
   cursors: Pick<CursorRepository, 'get' | 'set'>;
   clock: Clock;
   /** how far back the first sweep of an integration looks (default 30 days) */

@@ -8,7 +8,7 @@ import { isTranscriptOnlyCode, RESOURCES } from './subscriptions.js';
 
 export interface TranscriptRecoveryDeps {
   store: Pick<Store, 'subscriptions' | 'integrations' | 'recordings' | 'jobs'>;
-  health: Pick<HealthDeps, 'contexts'>;
+  health: Pick<HealthDeps, 'contexts' | 'keeper'>;
   clock: Clock;
   logger: Logger;
 }
@@ -19,13 +19,13 @@ export interface TranscriptRecoveryDeps {
  * transcript subscription alone proves nothing: it may predate the problem.
  */
 export async function clearFixedTranscriptWarning(deps: TranscriptRecoveryDeps, integration: Integration): Promise<void> {
-  const code = integration.health.error?.code;
-  if (integration.health.state !== 'warning' || !isTranscriptOnlyCode(code)) return;
+  const warned = integration.health.problems.filter((p) => isTranscriptOnlyCode(p.code)).map((p) => p.code);
+  if (warned.length === 0) return;
   const subs = await deps.store.subscriptions.listByIntegration(integration.id);
   if (!subs.some((x) => x.resource === RESOURCES.transcripts)) return;
   if (await probeTranscriptAccess(deps.health, integration.id)) return;
   const at = deps.clock.now();
-  await deps.store.integrations.setHealth(integration.id, { state: 'ok', error: null, checkedAt: at });
+  await deps.health.keeper.resolve(integration.id, warned);
   const retried = await retryFailedTranscripts(deps, integration.id, at);
   deps.logger.info({ integrationId: integration.id, retried }, 'transcripts can be read again: warning cleared, failed transcripts retried');
 }

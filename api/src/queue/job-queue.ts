@@ -1,16 +1,14 @@
 import type { Clock } from '../clock.js';
-import type { JsonObject, JsonValue } from '../store/json.js';
+import type { JsonValue } from '../store/json.js';
 import type {
   ActiveJob,
   ClaimRequest,
   EnqueueResult,
   Job,
-  JobCounts,
   JobError,
   JobProgress,
-  JobQuery,
   LeaseRef,
-  Page,
+  NewJob,
   PausedIntegration,
   StalledReport,
 } from '../store/model.js';
@@ -30,19 +28,11 @@ export interface JobQueueOptions {
   defaultMaxAttempts?: number;
 }
 
-export interface EnqueueOptions {
-  kind: string;
-  integrationId: string;
-  /** the same key makes no second job: e.g. `ingest:<integrationId>:<recordingId>` */
-  idempotencyKey: string;
-  payload: JsonObject;
-  priority?: number;
-  maxAttempts?: number;
-  /** not before now + delayMs */
+/** A job from one of the factories (ingestion/job-kinds.ts), optionally delayed. */
+export type EnqueueOptions = NewJob & {
+  /** not before now + delayMs (`notBefore` wins) */
   delayMs?: number;
-  /** not before this time (wins over delayMs) */
-  notBefore?: number;
-}
+};
 
 export interface FailOutcome {
   job: Job;
@@ -76,6 +66,7 @@ export class JobQueue {
     return this.policy;
   }
 
+  /** The one way a job enters the queue. */
   enqueue(options: EnqueueOptions): Promise<EnqueueResult> {
     const notBefore = options.notBefore ?? this.clock.now() + (options.delayMs ?? 0);
     return this.jobs.enqueue({
@@ -148,18 +139,6 @@ export class JobQueue {
 
   paused(): Promise<PausedIntegration[]> {
     return this.jobs.paused();
-  }
-
-  get(id: string): Promise<Job | null> {
-    return this.jobs.get(id);
-  }
-
-  list(query: JobQuery): Promise<Page<Job>> {
-    return this.jobs.list(query);
-  }
-
-  counts(integrationId?: string): Promise<JobCounts> {
-    return this.jobs.countByState(integrationId);
   }
 
   /** An admin's retry of a failed job. */

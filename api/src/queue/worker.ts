@@ -1,3 +1,4 @@
+import type { Logger } from '../logging/logger.js';
 import type { JsonValue } from '../store/json.js';
 import type { ActiveJob, ClaimRequest, Job, JobProgress } from '../store/model.js';
 import { LeaseLostError } from '../store/errors.js';
@@ -6,6 +7,8 @@ import type { JobQueue } from './job-queue.js';
 import { keepLease } from './lease-keeper.js';
 
 export interface JobContext {
+  /** the worker's logger with this job's id, integration and kind on every line */
+  logger: Logger;
   /** aborted when the lease is lost or the worker stops; stop work promptly when it fires */
   signal: AbortSignal;
   /** saves progress on the job so that a retry resumes from it */
@@ -33,6 +36,8 @@ export interface WorkerOptions {
   claim?: Pick<ClaimRequest, 'integrationIds' | 'excludeIntegrationIds' | 'maxActivePerIntegration'>;
   /** errors that are not a job's failure (store outage, lost lease); for logging */
   onError?: (error: unknown, job?: Job) => void;
+  /** each job's failures and retries are logged here, on a child with the job's ids */
+  logger: Logger;
 }
 
 export interface Worker {
@@ -71,12 +76,14 @@ export function createWorker(options: WorkerOptions): Worker {
     });
 
   async function run(job: ActiveJob): Promise<void> {
+    const log = options.logger.child({ jobId: job.id, integrationId: job.integrationId, kind: job.kind, attempt: job.attempts });
     const keeper = keepLease(queue, job, { leaseMs, onRenewError: (e) => report(e, job) });
     const signal = AbortSignal.any([keeper.signal, stopping.signal]);
     const handler = handlers[job.kind];
     try {
       if (!handler) throw Object.assign(new Error(`no handler for job kind "${job.kind}"`), { code: 'NO_HANDLER', retryable: false });
       const result = await handler(job, {
+        logger: log,
         signal,
         saveProgress: async (progress) => {
           await queue.saveProgress(job, progress);
@@ -86,11 +93,11 @@ export function createWorker(options: WorkerOptions): Worker {
       await queue.complete(job, result ?? null);
     } catch (error) {
       keeper.stop();
-      await settleFailure(job, error, keeper.signal.aborted);
+      await settleFailure(job, error, keeper.signal.aborted, log);
     }
   }
 
-  async function settleFailure(job: ActiveJob, error: unknown, leaseLost: boolean): Promise<void> {
+  async function settleFailure(job: ActiveJob, error: unknown, leaseLost: boolean, log: Logger): Promise<void> {
     try {
       if (leaseLost || error instanceof LeaseLostError) return report(error, job);
       if (stopping.signal.aborted) {
@@ -102,9 +109,13 @@ export function createWorker(options: WorkerOptions): Worker {
         // The integration is broken, not this job: pause its lane so nothing loops on the same error.
         await queue.pause(job.integrationId, failure.code);
         await queue.release(job, { refundAttempt: true });
+        log.warn({ code: failure.code }, 'blocking problem: the integration\'s jobs are paused until it is fixed');
         return;
       }
-      await queue.fail(job, failure);
+      const outcome = await queue.fail(job, failure);
+      const cause = { code: failure.code, message: failure.message, retryAfterMs: failure.retryAfterMs };
+      if (outcome.willRetry) log.warn({ cause, retryAt: new Date(outcome.retryAt!).toISOString() }, 'job failed; it will be retried');
+      else log.error({ cause }, 'job failed for good');
     } catch (settleError) {
       report(settleError, job);
     }

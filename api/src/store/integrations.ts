@@ -3,7 +3,7 @@ import type { SecretBox } from '../security/secret-box.js';
 import { NotFoundError, StoreValidationError, VersionConflictError } from './errors.js';
 import { newId } from './ids.js';
 import { isJsonObject } from './json.js';
-import type { Integration, IntegrationHealth, IntegrationPatch, IntegrationSecrets, NewIntegration, NewKalturaConnection } from './model.js';
+import type { HealthError, Integration, IntegrationHealth, IntegrationPatch, IntegrationSecrets, NewIntegration, NewKalturaConnection } from './model.js';
 import type { IntegrationRepository } from './store.js';
 import type { IntegrationRecord, IntegrationTable } from './tables.js';
 import { requireInt, requireText } from './validate.js';
@@ -34,7 +34,7 @@ export function createIntegrationRepository(table: IntegrationTable, box: Secret
         },
         settings: checkSettings(input.settings ?? {}),
         enabled: input.enabled ?? true,
-        health: { state: 'unknown', error: null, checkedAt: null },
+        health: { state: 'unknown', error: null, problems: [], checkedAt: null, lastSuccessAt: null, rev: 0 },
         createdAt: now,
         updatedAt: now,
         version: 1,
@@ -65,9 +65,14 @@ export function createIntegrationRepository(table: IntegrationTable, box: Secret
       return toIntegration(next);
     },
 
-    async setHealth(id, health) {
+    async setHealth(id, health, expectedRev) {
       checkHealth(health);
-      if (!(await table.setHealth(id, health, clock.now()))) throw new NotFoundError(`integration ${id} not found`);
+      const written: IntegrationHealth = { ...health, rev: expectedRev + 1 };
+      if (!(await table.setHealth(id, written, expectedRev, clock.now()))) {
+        const record = await table.get(id);
+        if (!record) throw new NotFoundError(`integration ${id} not found`);
+        return null;
+      }
       const record = await table.get(id);
       if (!record) throw new NotFoundError(`integration ${id} not found`);
       return toIntegration(record);
@@ -170,8 +175,24 @@ function checkSettings(settings: unknown) {
   return settings;
 }
 
-function checkHealth(health: IntegrationHealth): void {
+function checkHealth(health: Omit<IntegrationHealth, 'rev'>): void {
   if (!['unknown', 'ok', 'warning', 'error'].includes(health.state)) throw new StoreValidationError('unknown health state');
+  if (!Array.isArray(health.problems)) throw new StoreValidationError('health problems must be a list');
+}
+
+/** Health as stored before problems, fixes and revs were kept reads as the same facts in today's shape. */
+function readHealth(stored: Partial<IntegrationHealth> & Pick<IntegrationHealth, 'state'>): IntegrationHealth {
+  const legacy = stored.error as (Partial<HealthError> & { code: string; message: string; at: number }) | null | undefined;
+  const error: HealthError | null = legacy ? { code: legacy.code, message: legacy.message, fix: legacy.fix ?? null, at: legacy.at } : null;
+  const severity = stored.state === 'warning' ? 'warning' : 'error';
+  return {
+    state: stored.state,
+    error,
+    problems: stored.problems ?? (error ? [{ code: error.code, severity, message: error.message, fix: error.fix, since: error.at }] : []),
+    checkedAt: stored.checkedAt ?? null,
+    lastSuccessAt: stored.lastSuccessAt ?? null,
+    rev: stored.rev ?? 0,
+  };
 }
 
 export function toIntegration(record: IntegrationRecord): Integration {
@@ -189,7 +210,7 @@ export function toIntegration(record: IntegrationRecord): Integration {
     },
     settings: record.settings,
     enabled: record.enabled,
-    health: record.health,
+    health: readHealth(record.health),
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     version: record.version,

@@ -26,17 +26,43 @@ export interface Page<T> {
 
 export type HealthState = 'unknown' | 'ok' | 'warning' | 'error';
 
+/** A problem the integration has now: an `error` stops its recordings, a `warning` does not. */
+export interface HealthProblem {
+  code: string;
+  severity: 'error' | 'warning';
+  /** the admin guide's words, then what the service said */
+  message: string;
+  /** what the admin does about it; null when the catalogue has no fix for this code */
+  fix: string | null;
+  /** when it was first seen (kept while the same code stays) */
+  since: EpochMs;
+}
+
+/** The problem shown first (what the status column of the console shows). */
 export interface HealthError {
   code: string;
   message: string;
+  fix: string | null;
+  /** since when */
   at: EpochMs;
 }
 
+/**
+ * Written only by the health module (`api/src/health/`), which derives `state` and `error` from
+ * `problems` and writes with compare-and-set on `rev`.
+ */
 export interface IntegrationHealth {
   state: HealthState;
-  /** the first blocking (or warning) problem, with a stable code; null when healthy */
+  /** the first problem (errors before warnings, oldest first); null when there is none */
   error: HealthError | null;
+  /** every current problem, in the order shown */
+  problems: HealthProblem[];
+  /** the last connection test or scheduled check */
   checkedAt: EpochMs | null;
+  /** the last successful connection test or archived recording */
+  lastSuccessAt: EpochMs | null;
+  /** increments on every write; the compare-and-set token */
+  rev: number;
 }
 
 /** What an admin creates. Secrets arrive in clear here and are sealed before they are stored. */
@@ -315,9 +341,22 @@ export interface Recording {
   error: RecordingError | null;
   transcript: { state: TranscriptState; error: RecordingError | null };
   jobId: string | null;
+  /** the organizer's card: sent (with what it said about the transcript), or why it could not be */
+  notice: RecordingNotice | null;
   /** first seen; the listing's order (newest first) */
   createdAt: EpochMs;
   updatedAt: EpochMs;
+}
+
+export interface RecordingNotice {
+  state: 'sent' | 'unreachable';
+  /** the Notifier's handle on the sent message, to update it in place (opaque to the pipeline) */
+  handle: JsonObject | null;
+  /** the facts the card was made from, to make it again with the transcript */
+  event: JsonObject;
+  transcriptAttached: boolean;
+  error: RecordingError | null;
+  at: EpochMs;
 }
 
 export interface RecordingKey {
@@ -331,6 +370,8 @@ export type RecordingPatch = Partial<Omit<Recording, 'integrationId' | 'recordin
 export interface RecordingQuery extends PageRequest {
   integrationId?: string;
   state?: RecordingState;
+  /** the organizer's Entra object id */
+  organizerId?: string;
 }
 
 // ---------------------------------------------------------------------------------------------

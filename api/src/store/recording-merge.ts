@@ -10,7 +10,8 @@ export function mergeRecording(key: RecordingKey, current: Recording | null, pat
   if (patch.state !== undefined && !RECORDING_STATES.includes(patch.state)) {
     throw new StoreValidationError(`unknown recording state "${String(patch.state)}"`);
   }
-  const base: Recording = current ?? {
+  // records from before notices were kept have none
+  const base: Recording = current ? { ...current, notice: current.notice ?? null } : {
     integrationId: key.integrationId,
     recordingId: key.recordingId,
     meetingId: null,
@@ -26,6 +27,7 @@ export function mergeRecording(key: RecordingKey, current: Recording | null, pat
     error: null,
     transcript: { state: 'none', error: null },
     jobId: null,
+    notice: null,
     createdAt: now,
     updatedAt: now,
   };

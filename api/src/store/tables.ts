@@ -40,8 +40,12 @@ export interface IntegrationTable {
    * @returns false if the record is missing or its version differs
    */
   replace(record: IntegrationRecord, expectedVersion: number): Promise<boolean>;
-  /** @returns false if the record is missing */
-  setHealth(id: string, health: IntegrationHealth, updatedAt: number): Promise<boolean>;
+  /**
+   * Writes `health` (whose rev is expectedRev + 1) if the stored health's rev is `expectedRev` (a
+   * stored health without rev counts as 0).
+   * @returns false if the record is missing or its health's rev differs
+   */
+  setHealth(id: string, health: IntegrationHealth, expectedRev: number, updatedAt: number): Promise<boolean>;
   delete(id: string): Promise<boolean>;
 }
 

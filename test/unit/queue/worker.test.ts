@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock, systemClock, type Clock } from '../../../api/src/clock.js';
+import { createLogger } from '../../../api/src/logging/logger.js';
 import { JobQueue } from '../../../api/src/queue/job-queue.js';
 import { keepLease } from '../../../api/src/queue/lease-keeper.js';
 import { createWorker, type JobHandler } from '../../../api/src/queue/worker.js';
@@ -12,6 +13,8 @@ import { LeaseLostError } from '../../../api/src/store/errors.js';
 import { openStore } from '../../../api/src/store/open-store.js';
 import type { Job } from '../../../api/src/store/model.js';
 import type { Store } from '../../../api/src/store/store.js';
+
+const silent = createLogger('silent');
 
 const until = async (check: () => Promise<boolean>, what: string, ms = 5000) => {
   const deadline = Date.now() + ms;
@@ -52,7 +55,7 @@ describe('queue worker', function () {
       if (j.idempotencyKey === 'flaky') throw Object.assign(new Error('reset'), { code: 'NET_RESET', retryable: true });
       return { entryId: '0_x' };
     };
-    const worker = createWorker({ queue, workerId: 'w', handlers: { work: handler }, pollMs: 20, leaseMs: 5000 });
+    const worker = createWorker({ logger: silent, queue, workerId: 'w', handlers: { work: handler }, pollMs: 20, leaseMs: 5000 });
     worker.start();
     await until(async () => (await job('ok')).state === 'completed' && (await job('flaky')).state === 'queued' && (await job('flaky')).lastError !== null, 'jobs to settle');
     await worker.stop();
@@ -69,6 +72,7 @@ describe('queue worker', function () {
     await enqueue('a1');
     let calls = 0;
     const worker = createWorker({
+      logger: silent,
       queue,
       workerId: 'w',
       pollMs: 20,
@@ -93,12 +97,12 @@ describe('queue worker', function () {
   it('claims only the kinds it has handlers for', async function () {
     await open(systemClock);
     await enqueue('x', 'mystery');
-    const worker = createWorker({ queue, workerId: 'w', pollMs: 20, handlers: { work: async () => undefined } });
+    const worker = createWorker({ logger: silent, queue, workerId: 'w', pollMs: 20, handlers: { work: async () => undefined } });
     worker.start();
     await new Promise((r) => setTimeout(r, 100));
     await worker.stop();
     assert.equal((await job('x', 'mystery')).state, 'queued');
-    const w2 = createWorker({ queue, workerId: 'w2', pollMs: 20, handlers: { mystery: async () => undefined } });
+    const w2 = createWorker({ logger: silent, queue, workerId: 'w2', pollMs: 20, handlers: { mystery: async () => undefined } });
     w2.start();
     await until(async () => (await job('x', 'mystery')).state === 'completed', 'completion');
     await w2.stop();
@@ -111,6 +115,7 @@ describe('queue worker', function () {
     let aborted: unknown = null;
     let renewedTo = 0;
     const worker = createWorker({
+      logger: silent,
       queue,
       workerId: 'w',
       pollMs: 20,
@@ -153,6 +158,7 @@ describe('queue worker', function () {
     await enqueue('slow');
     let started = false;
     const worker = createWorker({
+      logger: silent,
       queue,
       workerId: 'w',
       pollMs: 20,

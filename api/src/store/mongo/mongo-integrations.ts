@@ -29,8 +29,10 @@ export function createMongoIntegrationTable(col: Collection<IntegrationDoc>): In
       const { _id, health: _health, createdAt: _createdAt, ...fields } = toDoc(r);
       return (await col.updateOne({ _id, version: expectedVersion }, { $set: fields })).matchedCount === 1;
     },
-    async setHealth(id, health, updatedAt) {
-      return (await col.updateOne({ _id: id }, { $set: { health, updatedAt } })).matchedCount === 1;
+    async setHealth(id, health, expectedRev, updatedAt) {
+      // a health written before revs existed has none: it counts as 0
+      const rev = expectedRev === 0 ? { $or: [{ 'health.rev': 0 }, { 'health.rev': { $exists: false } }] } : { 'health.rev': expectedRev };
+      return (await col.updateOne({ _id: id, ...rev }, { $set: { health, updatedAt } })).matchedCount === 1;
     },
     async delete(id) {
       return (await col.deleteOne({ _id: id })).deletedCount === 1;

@@ -33,6 +33,7 @@ export function createMongoRecordings(col: Collection<RecordingDoc>, clock: Cloc
       const filter: Filter<RecordingDoc> = {};
       if (query.integrationId !== undefined) filter.integrationId = query.integrationId;
       if (query.state !== undefined) filter.state = query.state;
+      if (query.organizerId !== undefined) filter.organizerId = query.organizerId;
       if (cursor) filter.$or = [{ createdAt: { $lt: cursor.time } }, { createdAt: cursor.time, _id: { $lt: cursor.id } }];
       const docs = await col.find(filter).sort({ createdAt: -1, _id: -1 }).limit(limit + 1).toArray();
       const page = toPage(docs, limit, (d) => ({ time: d.createdAt, id: d._id }));

@@ -24,7 +24,8 @@ export function createSqliteIntegrationTable(db: Database): IntegrationTable {
   const list = db.prepare('SELECT record, health FROM integrations ORDER BY created_at, id');
   const replace = db.prepare('UPDATE integrations SET record = ?, version = ? WHERE id = ? AND version = ?');
   const health = db.prepare(
-    `UPDATE integrations SET health = ?, record = json_set(record, '$.updatedAt', ?) WHERE id = ?`,
+    `UPDATE integrations SET health = ?, record = json_set(record, '$.updatedAt', ?)
+     WHERE id = ? AND coalesce(json_extract(health, '$.rev'), 0) = ?`,
   );
   const remove = db.prepare('DELETE FROM integrations WHERE id = ?');
   return {
@@ -41,8 +42,8 @@ export function createSqliteIntegrationTable(db: Database): IntegrationTable {
     async replace(r, expectedVersion) {
       return replace.run(recordText(r), r.version, r.id, expectedVersion).changes === 1;
     },
-    async setHealth(id, h, updatedAt) {
-      return health.run(JSON.stringify(h), updatedAt, id).changes === 1;
+    async setHealth(id, h, expectedRev, updatedAt) {
+      return health.run(JSON.stringify(h), updatedAt, id, expectedRev).changes === 1;
     },
     async delete(id) {
       return remove.run(id).changes === 1;

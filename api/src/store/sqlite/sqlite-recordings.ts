@@ -40,7 +40,7 @@ export function createSqliteRecordings(db: Database, clock: Clock): RecordingRep
       // the cursor's id is the row key (integration and recording), unique across integrations
       const page = newestFirstPage(stmt, query, {
         select: 'SELECT key, record FROM recordings',
-        filters: { integration_id: query.integrationId, state: query.state },
+        filters: { integration_id: query.integrationId, state: query.state, "json_extract(record, '$.organizerId')": query.organizerId },
         timeColumn: 'created_at',
         idColumn: 'key',
         toItem: (r: Row) => ({ key: r.key, recording: parseJson<Recording>(r.record) }),

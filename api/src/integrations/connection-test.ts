@@ -1,0 +1,158 @@
+import { AppError } from '../errors.js';
+import { accessGrants, grants, type GraphAccess } from '../graph/graph-permissions.js';
+import type { IntegrationHealthKeeper, ProblemReport } from '../health/integration-health.js';
+import type { IntegrationContext, IntegrationContexts } from '../ingestion/integration-context.js';
+import { checkSecretExpiry } from '../ingestion/secret-expiry.js';
+import { TRANSCRIPT_ONLY_CODES } from '../ingestion/subscriptions.js';
+import type { Clock } from '../clock.js';
+import type { JobQueue } from '../queue/job-queue.js';
+import { describeError } from './error-catalogue.js';
+
+export type CheckStatus = 'pass' | 'fail' | 'warning' | 'skipped';
+
+export interface ConnectionCheck {
+  id: string;
+  label: string;
+  status: CheckStatus;
+  code?: string;
+  message?: string;
+  fix?: string;
+}
+
+export interface ConnectionReport {
+  /** no check failed (warnings allowed) */
+  ok: boolean;
+  checkedAt: number;
+  checks: ConnectionCheck[];
+}
+
+export interface ConnectionTestDeps {
+  contexts: Pick<IntegrationContexts, 'get' | 'forget'>;
+  keeper: IntegrationHealthKeeper;
+  queue: Pick<JobQueue, 'resume'>;
+  clock: Clock;
+}
+
+const PERMISSIONS: Array<{ access: GraphAccess; label: string; when: (c: IntegrationContext) => boolean; optional?: string }> = [
+  { access: 'recordings', label: 'Read meeting recordings', when: () => true },
+  { access: 'meetings', label: 'Read online meetings', when: () => true },
+  { access: 'users', label: 'Read users', when: () => true },
+  { access: 'transcripts', label: 'Read meeting transcripts', when: (c) => c.settings.uploadTranscripts },
+  { access: 'groups', label: 'Read Entra group members', when: (c) => c.settings.uploadScope !== 'all' && c.settings.groupSource === 'entra' },
+  {
+    access: 'applications',
+    label: "Read the app registration's secret expiry",
+    when: () => true,
+    optional: 'Optional: without it the app cannot warn before the client secret expires.',
+  },
+];
+
+/**
+ * "Test connection": every check on its own, so an admin sees everything that is wrong at once, each
+ * with the catalogue's words and fix. Then the integration's health follows what was found, and a
+ * paused integration whose checks all pass resumes.
+ */
+export async function testConnection(deps: ConnectionTestDeps, integrationId: string): Promise<ConnectionReport> {
+  deps.contexts.forget(integrationId);
+  const c = await deps.contexts.get(integrationId);
+  const checks: ConnectionCheck[] = [];
+  const add = (check: ConnectionCheck) => checks.push(check);
+  const failure = (id: string, label: string, err: unknown, status: CheckStatus = 'fail'): ConnectionCheck => {
+    const e = err as AppError;
+    const known = describeError(e.code);
+    return { id, label, status, code: e.code ?? 'UNEXPECTED_ERROR', message: known ? `${known.message} ${e.message}` : e.message, ...(known ? { fix: known.fix } : {}) };
+  };
+
+  // Entra ID and Graph
+  let roles: string[] | undefined;
+  try {
+    roles = await c.graph.grantedPermissions();
+    add({ id: 'token', label: 'Sign in to Entra ID with the client secret', status: 'pass' });
+  } catch (err) {
+    add(failure('token', 'Sign in to Entra ID with the client secret', err));
+  }
+  let permissionsOk = roles !== undefined;
+  for (const p of PERMISSIONS) {
+    const grant = accessGrants[p.access];
+    const label = `${p.label} (${grant.least})`;
+    if (!roles) add({ id: `permission:${p.access}`, label, status: 'skipped', message: 'Not checked: no token.' });
+    else if (!p.when(c)) add({ id: `permission:${p.access}`, label, status: 'skipped', message: 'Not needed with these settings.' });
+    else if (grants(roles, p.access)) add({ id: `permission:${p.access}`, label, status: 'pass' });
+    else if (p.optional) add({ id: `permission:${p.access}`, label, status: 'warning', code: grant.code, message: `${grant.least} is not granted. ${p.optional}`, fix: `Add the Microsoft Graph application permission ${grant.least} and grant admin consent.` });
+    else {
+      permissionsOk = false;
+      add(failure(`permission:${p.access}`, label, new AppError(grant.code, '')));
+    }
+  }
+  const graphReady = permissionsOk;
+  await step(add, 'access-policy', 'Teams application access policy', graphReady, async () => {
+    await c.graph.verifyAccess({ transcripts: false, entraGroups: false });
+  }, failure);
+  if (!c.settings.uploadTranscripts) add({ id: 'transcript-api', label: 'Transcript API access in the tenant', status: 'skipped', message: 'Transcripts are off for this integration.' });
+  else {
+    await step(add, 'transcript-api', 'Transcript API access in the tenant', graphReady, async () => {
+      await c.graph.verifyAccess({ transcripts: true });
+    }, (id, label, err) => failure(id, label, err, TRANSCRIPT_ONLY_CODES.includes((err as AppError).code) ? 'warning' : 'fail'));
+  }
+
+  // Kaltura
+  let kalturaOk = false;
+  await step(add, 'kaltura-session', 'Kaltura session (partner and credentials)', true, async () => {
+    await c.kaltura.verifyCredentials();
+    kalturaOk = true;
+  }, failure);
+  if (c.settings.categories.length === 0) add({ id: 'categories', label: 'Categories exist in Kaltura', status: 'skipped', message: 'No categories chosen.' });
+  else await step(add, 'categories', 'Categories exist in Kaltura', kalturaOk, () => c.kaltura.categoryIdsByFullName(c.settings.categories), failure);
+  if (c.settings.userNotFoundMethod !== 'assign-default') add({ id: 'default-user', label: 'Default Kaltura user exists', status: 'skipped', message: 'Unknown users are created.' });
+  else {
+    await step(add, 'default-user', 'Default Kaltura user exists', kalturaOk, async () => {
+      if (!(await c.kaltura.getUser(c.settings.defaultUserId))) throw new AppError('DEFAULT_USER_NOT_FOUND', `Kaltura has no user "${c.settings.defaultUserId}".`);
+    }, failure);
+  }
+
+  const now = deps.clock.now();
+  const failed = checks.filter((x) => x.status === 'fail');
+  if (failed.length > 0) {
+    const first = failed[0]!;
+    await deps.keeper.failed(integrationId, { code: first.code!, message: stripCatalogue(first) });
+  } else {
+    const warnings: ProblemReport[] = checks
+      .filter((x) => x.status === 'warning' && x.code && TRANSCRIPT_ONLY_CODES.includes(x.code))
+      .map((x) => ({ code: x.code!, message: stripCatalogue(x) }));
+    const checked = await deps.keeper.passed(integrationId, warnings.length ? { warnings } : { cleared: TRANSCRIPT_ONLY_CODES });
+    if (checked) {
+      const expiry = await checkSecretExpiry(deps, checked).catch(() => undefined);
+      if (expiry?.outcome === 'expiring') add({ id: 'secret-expiry', label: 'Client secret expiry', status: 'warning', code: 'SECRET_EXPIRING', message: `The client secret expires on ${expiry.expiresAt.slice(0, 10)}.`, fix: describeError('SECRET_EXPIRING')!.fix });
+      else if (expiry?.outcome === 'fine') add({ id: 'secret-expiry', label: 'Client secret expiry', status: 'pass', message: `The client secret expires on ${expiry.expiresAt.slice(0, 10)}.` });
+      else add({ id: 'secret-expiry', label: 'Client secret expiry', status: 'skipped', message: expiry?.outcome === 'unknown' ? `Not known: ${expiry.reason}.` : 'Not known.' });
+      if (checked.enabled) await deps.queue.resume(integrationId);
+    }
+  }
+  return { ok: failed.length === 0, checkedAt: now, checks };
+}
+
+async function step(
+  add: (c: ConnectionCheck) => void,
+  id: string,
+  label: string,
+  ready: boolean,
+  run: () => Promise<unknown>,
+  failure: (id: string, label: string, err: unknown) => ConnectionCheck,
+): Promise<void> {
+  if (!ready) {
+    add({ id, label, status: 'skipped', message: 'Not checked: an earlier check failed.' });
+    return;
+  }
+  try {
+    await run();
+    add({ id, label, status: 'pass' });
+  } catch (err) {
+    add(failure(id, label, err));
+  }
+}
+
+/** The service's own words, without the catalogue sentence the health module adds again. */
+function stripCatalogue(check: ConnectionCheck): string {
+  const known = check.code ? describeError(check.code) : undefined;
+  return known && check.message?.startsWith(known.message) ? check.message.slice(known.message.length).trim() : (check.message ?? '');
+}

@@ -10,7 +10,7 @@ import { startEmulators, type Emulators } from '../sandbox/emulators.js';
 import type { Fixture } from '../sandbox/fixture/schema.js';
 import { freePort } from '../sandbox/process-utils.js';
 import type { Bench, Emit } from './metric.js';
-import { spawnApp, type AppProcess } from './support/app-process.js';
+import { spawnApp, type AppProcess } from '../sandbox/app-process.js';
 import type { RawCopyJob, RawCopyResult } from './support/raw-copy.js';
 import { syntheticFixture, type SyntheticRecording } from './support/synthetic-fixture.js';
 

@@ -8,7 +8,7 @@ import { createSecretBox } from '../api/src/security/secret-box.js';
 import { openStore } from '../api/src/store/open-store.js';
 import type { StoreOptions } from '../api/src/store/store.js';
 import type { Bench, Emit } from './metric.js';
-import { FERRETDB_HOW_TO, FERRETDB_VERSION, findFerretDb, startFerretDb } from './support/ferretdb-server.js';
+import { FERRETDB_HOW_TO, FERRETDB_VERSION, findFerretDb, startFerretDb } from '../sandbox/ferretdb-server.js';
 import { findPostgres, POSTGRES_HOW_TO, startPostgres } from './support/postgres-server.js';
 
 /**

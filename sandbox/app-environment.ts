@@ -3,6 +3,15 @@ import { join } from 'node:path';
 import type { Emulators } from './emulators.js';
 import type { Fixture } from './fixture/schema.js';
 
+export interface AppInstance {
+  /** the app's ROLE; default its own (all) */
+  role?: 'web' | 'worker' | 'all';
+  /** where Graph's notifications go (the web process); default this process's own URL */
+  publicUrl?: string;
+  /** MongoDB instead of the embedded SQLite store */
+  mongodbUri?: string;
+}
+
 /**
  * The app's environment in the sandbox: the same settings production uses, pointed at the emulators.
  * Nothing sandbox-specific leaks into the app beyond what configuration can express.
@@ -12,6 +21,7 @@ export async function appEnvironment(
   emulators: Emulators,
   dataDir: string,
   port: number,
+  instance: AppInstance = {},
 ): Promise<Record<string, string>> {
   // the fixture's integrations, pointed at the emulated Kaltura, for the app to create at start
   const seedFile = join(dataDir, 'integrations.json');
@@ -38,7 +48,9 @@ export async function appEnvironment(
     ARCHIVER_MODE: 'sandbox',
     PORT: String(port),
     HOST: '127.0.0.1',
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    PUBLIC_URL: instance.publicUrl ?? `http://127.0.0.1:${port}`,
+    ...(instance.role ? { ROLE: instance.role } : {}),
+    ...(instance.mongodbUri ? { MONGODB_URI: instance.mongodbUri } : {}),
     DATA_DIR: join(dataDir, 'app'),
     ENTRA_AUTHORITY_HOST: emulators.entra.url,
     GRAPH_BASE_URL: emulators.graph.url,

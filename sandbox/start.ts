@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -6,16 +6,16 @@ import { loadConfig } from '../api/src/config.js';
 import { startEmulators, type Emulators } from './emulators.js';
 import { loadFixtureFile } from './fixture/load-fixture.js';
 import type { Fixture } from './fixture/schema.js';
-import { appCommand } from './app-command.js';
-import { appEnvironment } from './app-environment.js';
+import { startAppProcesses, type AppProcesses, type AppProcessesOptions, type SandboxStore } from './app-processes.js';
 import { pendingReleases, scheduleReleases } from './demo-release.js';
-import { freePort, waitForHealthy } from './process-utils.js';
+import { freePort } from './process-utils.js';
 
 /**
  * `npm start` / `npm run sandbox`: starts the emulators on loopback, then the real app (a separate
  * process, built JavaScript, configured only through its environment) pointed at them.
  */
-const usage = `usage: npm run sandbox -- [--fixture FILE] [--urls-file PATH] [--data-dir DIR] [--app-port N] [--quiet]
+const usage = `usage: npm run sandbox -- [--fixture FILE] [--urls-file PATH] [--data-dir DIR] [--app-port N]
+                          [--store sqlite|mongodb] [--workers N] [--quiet]
 
   --fixture FILE    sandbox fixture (JSON, schema: sandbox/fixture.schema.json); default: the demo fixture
   --urls-file PATH  once everything is ready, write {app, entra, graph, kaltura, connector, caCert} here
@@ -23,6 +23,10 @@ const usage = `usage: npm run sandbox -- [--fixture FILE] [--urls-file PATH] [--
   --app-port N      the app's port; default PORT, else 3978 (0 picks a free one)
   --release-every S make the fixture's held-back recordings and transcripts available one by one, every
                     S seconds after start (as meetings ending would); default 10, 0 keeps them held back
+  --store KIND      sqlite (default: the app's embedded store) or mongodb (a FerretDB started here, its
+                    files in the data dir; needs ferretdb on PATH or FERRETDB_BIN)
+  --workers N       with --store mongodb: one ROLE=web app process on --app-port, which Graph's webhooks
+                    reach, and N ROLE=worker processes on free ports; default 0, one ROLE=all process
   --quiet           print only errors`;
 
 interface Options {
@@ -31,6 +35,8 @@ interface Options {
   dataDir: string;
   appPort: number;
   releaseEverySeconds: number;
+  store: SandboxStore;
+  workers: number;
   quiet: boolean;
 }
 
@@ -43,6 +49,8 @@ function readOptions(argv: string[]): Options {
       'data-dir': { type: 'string' },
       'app-port': { type: 'string' },
       'release-every': { type: 'string' },
+      store: { type: 'string', default: 'sqlite' },
+      workers: { type: 'string', default: '0' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -56,7 +64,12 @@ function readOptions(argv: string[]): Options {
   if (!Number.isInteger(appPort) || appPort < 0 || appPort > 65535) throw new Error(`--app-port: not a port: ${values['app-port']}`);
   const releaseEverySeconds = Number(values['release-every'] ?? 10);
   if (!(releaseEverySeconds >= 0)) throw new Error(`--release-every: not a number of seconds: ${values['release-every']}`);
+  if (values.store !== 'sqlite' && values.store !== 'mongodb') throw new Error(`--store: sqlite or mongodb, not ${values.store}`);
+  const workers = Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 0 || workers > 32) throw new Error(`--workers: not a number of processes: ${values.workers}`);
   return {
+    store: values.store,
+    workers,
     releaseEverySeconds,
     fixture: resolve(values.fixture ?? demoFixturePath()),
     urlsFile: values['urls-file'] ? resolve(values['urls-file']) : undefined,
@@ -75,47 +88,39 @@ function demoFixturePath(): string {
 export interface RunningSandbox {
   urls: { app: string; entra: string; graph: string; kaltura: string; connector: string; caCert: string };
   emulators: Emulators;
+  /** the process Graph's webhooks reach (ROLE=web with workers, else the only one) */
   app: ChildProcess;
+  apps: AppProcesses;
   stop(): Promise<void>;
 }
 
-export async function startSandbox(fixture: Fixture, options: Pick<Options, 'urlsFile' | 'dataDir' | 'appPort' | 'quiet'>): Promise<RunningSandbox> {
+export async function startSandbox(
+  fixture: Fixture,
+  options: Pick<Options, 'urlsFile' | 'dataDir' | 'appPort' | 'quiet'> & Partial<Pick<AppProcessesOptions, 'store' | 'workers' | 'settings'>>,
+): Promise<RunningSandbox> {
   await mkdir(options.dataDir, { recursive: true });
   const emulators = await startEmulators(fixture, options.dataDir);
   const port = options.appPort === 0 ? await freePort() : options.appPort;
-  const env = await appEnvironment(fixture, emulators, options.dataDir, port);
-  const entry = appCommand();
-  const app = spawn(entry.command, entry.args, {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', options.quiet ? 'ignore' : 'inherit', 'inherit'],
-  });
-  const appUrl = `http://127.0.0.1:${port}`;
-  let exited = false;
-  const exitedEarly = new Promise<never>((_, reject) => {
-    app.once('exit', (code, signal) => {
-      exited = true;
-      reject(new Error(`the app exited during start-up (code ${code}, signal ${signal})`));
-    });
-  });
-  const stop = async () => {
-    if (!exited) {
-      const gone = new Promise<void>((r) => app.once('exit', () => r()));
-      app.kill('SIGTERM');
-      const timer = setTimeout(() => app.kill('SIGKILL'), 5_000);
-      await gone;
-      clearTimeout(timer);
-    }
-    await emulators.close();
-  };
+  let apps: AppProcesses;
   try {
-    await Promise.race([waitForHealthy(`${appUrl}/healthz`, 60_000), exitedEarly]);
+    apps = await startAppProcesses(fixture, emulators, {
+      dataDir: options.dataDir,
+      port,
+      store: options.store ?? 'sqlite',
+      workers: options.workers ?? 0,
+      quiet: options.quiet,
+      settings: options.settings,
+    });
   } catch (err) {
-    await stop();
+    await emulators.close();
     throw err;
   }
-  exitedEarly.catch(() => undefined);
+  const stop = async () => {
+    await apps.stop();
+    await emulators.close();
+  };
   const urls = {
-    app: appUrl,
+    app: apps.web.url,
     entra: emulators.entra.url,
     graph: emulators.graph.url,
     kaltura: emulators.kaltura.url,
@@ -123,15 +128,16 @@ export async function startSandbox(fixture: Fixture, options: Pick<Options, 'url
     caCert: emulators.tls.caCertFile,
   };
   if (options.urlsFile) await writeFile(options.urlsFile, JSON.stringify(urls, null, 2) + '\n');
-  return { urls, emulators, app, stop };
+  return { urls, emulators, app: apps.web.child, apps, stop };
 }
 
-function banner(urls: RunningSandbox['urls'], fixturePath: string): string {
+function banner(urls: RunningSandbox['urls'], fixturePath: string, workerUrls: string[]): string {
   return [
     '',
     'Teams Recording Archiver for Kaltura: sandbox running',
     `  fixture                      ${fixturePath}`,
     `  app (health)                 ${urls.app}/healthz`,
+    ...workerUrls.map((url, i) => `  worker ${String(i + 1).padEnd(22)}${url}/healthz`),
     `  emulated Kaltura (entries)   ${urls.kaltura}/__control/`,
     `  emulated Bot Connector       ${urls.connector}/__control/`,
     `  emulated Graph state         ${urls.graph}/__control/state`,
@@ -152,7 +158,7 @@ async function main(): Promise<void> {
   const options = readOptions(process.argv.slice(2));
   const fixture = await loadFixtureFile(options.fixture);
   const sandbox = await startSandbox(fixture, options);
-  if (!options.quiet) process.stdout.write(banner(sandbox.urls, options.fixture));
+  if (!options.quiet) process.stdout.write(banner(sandbox.urls, options.fixture, sandbox.apps.workers.map((w) => w.url)));
   const releases = pendingReleases(fixture);
   const cancelReleases =
     options.releaseEverySeconds > 0 && releases.length > 0

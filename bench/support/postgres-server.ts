@@ -4,7 +4,7 @@ import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { freePort } from '../../sandbox/process-utils.js';
-import { superviseServer } from './server-process.js';
+import { superviseServer } from '../../sandbox/server-process.js';
 
 /**
  * A throwaway PostgreSQL cluster on loopback, as the backend of a FerretDB for the MongoDB store

@@ -1,5 +1,5 @@
 import { loadFixtureFile, parseFixture } from '../../sandbox/fixture/load-fixture.js';
-import type { Fixture } from '../../sandbox/fixture/schema.js';
+import type { Fixture, FixtureMeeting } from '../../sandbox/fixture/schema.js';
 
 /** The demo fixture, found from source (tsx) or from dist/ (the built bench). */
 export function demoFixturePath(): string {
@@ -21,16 +21,15 @@ export function teamsMeetingId(organizerId: string, thread: string): string {
 }
 
 /**
- * The demo tenant, partner and integration with the demo meetings replaced: one meeting per recording,
- * organized in turn by the demo's users who are Kaltura users already, recorded within the last day
- * (inside the first sweep's 30-day window), no participants and no transcripts.
+ * One meeting per recording, organized in turn by the fixture's users who are Kaltura users already,
+ * recorded within the last day (inside the first sweep's 30-day window), no participants and no
+ * transcripts.
  */
-export async function syntheticFixture(recordings: SyntheticRecording[], options: { description?: string } = {}): Promise<Fixture> {
-  const demo = await loadFixtureFile(demoFixturePath());
-  const organizers = demo.users.filter((u) => demo.kaltura.users.some((k) => k.id === u.userPrincipalName)).map((u) => u.id);
-  if (organizers.length === 0) throw new Error('the demo fixture has no user who is also a Kaltura user');
+export function syntheticMeetings(fixture: Fixture, recordings: SyntheticRecording[]): FixtureMeeting[] {
+  const organizers = fixture.users.filter((u) => fixture.kaltura.users.some((k) => k.id === u.userPrincipalName)).map((u) => u.id);
+  if (organizers.length === 0) throw new Error('the fixture has no user who is also a Kaltura user');
   const base = Date.now() - 24 * 3_600_000;
-  const meetings = recordings.map((r, i) => {
+  return recordings.map((r, i) => {
     const start = base + i * 60_000;
     const end = start + 30 * 60_000;
     const organizerId = organizers[i % organizers.length]!;
@@ -56,5 +55,17 @@ export async function syntheticFixture(recordings: SyntheticRecording[], options
       transcripts: [],
     };
   });
+}
+
+/**
+ * The demo tenant, partner and integration with synthetic meetings (see syntheticMeetings) instead of
+ * the demo's own, or after them (`keepDemoMeetings`).
+ */
+export async function syntheticFixture(
+  recordings: SyntheticRecording[],
+  options: { description?: string; keepDemoMeetings?: boolean } = {},
+): Promise<Fixture> {
+  const demo = await loadFixtureFile(demoFixturePath());
+  const meetings = [...(options.keepDemoMeetings ? demo.meetings : []), ...syntheticMeetings(demo, recordings)];
   return parseFixture({ ...demo, description: options.description ?? 'synthetic', meetings }, 'the synthetic fixture');
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createStoreBench } from '../../bench/store.js';
 import type { Metric } from '../../bench/metric.js';
-import { findFerretDb } from '../../bench/support/ferretdb-server.js';
+import { findFerretDb } from '../../sandbox/ferretdb-server.js';
 import { findPostgres } from '../../bench/support/postgres-server.js';
 
 /**

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnApp, type AppProcess } from '../../bench/support/app-process.js';
+import { spawnApp, type AppProcess } from '../../sandbox/app-process.js';
 import { syntheticFixture } from '../../bench/support/synthetic-fixture.js';
 import { contentSha256 } from '../../sandbox/content/deterministic-content.js';
 import { appEnvironment } from '../../sandbox/app-environment.js';

@@ -1,4 +1,4 @@
-import { FERRETDB_HOW_TO, findFerretDb, startFerretDb } from '../../bench/support/ferretdb-server.js';
+import { FERRETDB_HOW_TO, findFerretDb, startFerretDb } from '../../sandbox/ferretdb-server.js';
 import { findPostgres, POSTGRES_HOW_TO, startPostgres } from '../../bench/support/postgres-server.js';
 
 export interface MongoTarget {
@@ -21,15 +21,15 @@ export async function mongoForTests(): Promise<MongoTarget | null> {
     const server = await startFerretDb(lookup.path);
     return { uri: server.uri, description: `FerretDB at ${lookup.path} on ${server.uri}`, stop: server.stop };
   }
-  return missing('MongoDB contract run', `no server (${lookup.reason}). To run it: ${FERRETDB_HOW_TO}`);
+  return toolMissing('MongoDB contract run', `no server (${lookup.reason}). To run it: ${FERRETDB_HOW_TO}`);
 }
 
 /** FerretDB on a PostgreSQL started here, or null after a loud message (a failure under CI). */
 export async function ferretDbOnPostgresForTests(): Promise<MongoTarget | null> {
   const ferret = findFerretDb();
   const postgres = findPostgres();
-  if (!ferret.found) return missing('FerretDB-on-PostgreSQL run', `${ferret.reason}. To run it: ${FERRETDB_HOW_TO}`);
-  if (!postgres.found) return missing('FerretDB-on-PostgreSQL run', `${postgres.reason}. To run it: ${POSTGRES_HOW_TO}`);
+  if (!ferret.found) return toolMissing('FerretDB-on-PostgreSQL run', `${ferret.reason}. To run it: ${FERRETDB_HOW_TO}`);
+  if (!postgres.found) return toolMissing('FerretDB-on-PostgreSQL run', `${postgres.reason}. To run it: ${POSTGRES_HOW_TO}`);
   const pg = await startPostgres(postgres);
   try {
     const server = await startFerretDb(ferret.path, { kind: 'postgresql', url: pg.url });
@@ -48,7 +48,7 @@ export async function ferretDbOnPostgresForTests(): Promise<MongoTarget | null> 
 }
 
 /** What a developer without the tool sees: a loud skip. Under CI (process.env.CI set), a failure. */
-function missing(run: string, why: string): null {
+export function toolMissing(run: string, why: string): null {
   const message = `${run}: ${why}`;
   if (process.env['CI']) throw new Error(`${message} (CI is set, so this is a failure, not a skip)`);
   const bar = '!'.repeat(100);

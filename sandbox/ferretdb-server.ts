@@ -1,21 +1,22 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { freePort } from '../../sandbox/process-utils.js';
+import { freePort } from './process-utils.js';
 import { superviseServer } from './server-process.js';
 
 /**
- * Starts a throwaway FerretDB (v1.24) on loopback: a real MongoDB-protocol server for the contract
- * suite and the bench, on its SQLite backend (nothing else to run) or on a PostgreSQL given by URL.
- * Used by test/support/ferretdb.ts and bench/store.ts.
+ * Starts a FerretDB (v1.24) on loopback: a real MongoDB-protocol server for the contract suite, the
+ * bench and the sandbox's `--store mongodb`, on its SQLite backend (nothing else to run) or on a
+ * PostgreSQL given by URL. Used by test/support/ferretdb.ts, bench/store.ts and sandbox/app-processes.ts.
  */
 export const FERRETDB_VERSION = 'v1.24.2';
-export const FERRETDB_HOW_TO =
+export const FERRETDB_INSTALL =
   `install FerretDB ${FERRETDB_VERSION} (needs Go) with \`bash .ci/install-ferretdb.sh\` (a plain ` +
   `\`go install github.com/FerretDB/FerretDB/cmd/ferretdb@${FERRETDB_VERSION}\` builds a binary that panics at start), ` +
-  'with $(go env GOPATH)/bin on PATH or the binary in FERRETDB_BIN; or set MONGODB_URI to any MongoDB 5+ server.';
+  'with $(go env GOPATH)/bin on PATH or the binary in FERRETDB_BIN';
+export const FERRETDB_HOW_TO = `${FERRETDB_INSTALL}; or set MONGODB_URI to any MongoDB 5+ server.`;
 
 export type FerretDbLookup = { found: true; path: string } | { found: false; reason: string };
 
@@ -40,8 +41,14 @@ export interface FerretDbServer {
 
 export type FerretDbBackend = { kind: 'sqlite' } | { kind: 'postgresql'; url: string };
 
-export async function startFerretDb(binary: string, backend: FerretDbBackend = { kind: 'sqlite' }): Promise<FerretDbServer> {
-  const dir = await mkdtemp(join(tmpdir(), 'ferretdb-'));
+export interface FerretDbOptions {
+  /** where its state (and the SQLite backend's databases) lives, kept after stop; default a temporary directory, removed */
+  dir?: string;
+}
+
+export async function startFerretDb(binary: string, backend: FerretDbBackend = { kind: 'sqlite' }, options: FerretDbOptions = {}): Promise<FerretDbServer> {
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'ferretdb-')));
+  if (options.dir) await mkdir(options.dir, { recursive: true });
   const port = await freePort();
   const handler =
     backend.kind === 'sqlite' ? ['--handler=sqlite', `--sqlite-url=file:${dir}/`] : ['--handler=postgresql', `--postgresql-url=${backend.url}`];
@@ -62,7 +69,9 @@ export async function startFerretDb(binary: string, backend: FerretDbBackend = {
     port,
     stopSignal: 'SIGTERM',
     graceMs: 5_000,
-    cleanup: () => rm(dir, { recursive: true, force: true }),
+    cleanup: async () => {
+      if (!options.dir) await rm(dir, { recursive: true, force: true });
+    },
   });
   return { uri: `mongodb://127.0.0.1:${port}/`, stop };
 }

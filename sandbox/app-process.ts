@@ -1,13 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { settings } from '../../api/src/config.js';
-import { waitForHealthy } from '../../sandbox/process-utils.js';
-import { appCommand } from '../../sandbox/app-command.js';
+import { settings } from '../api/src/config.js';
+import { waitForHealthy } from './process-utils.js';
+import { appCommand } from './app-command.js';
 
 /**
  * The real app as a child process, configured only through its environment, as production runs it.
- * Under tsx (tests) it runs api/src/main.ts through tsx; from dist/ (the built bench) it runs the
- * built dist/api/src/main.js, so what is measured is the app without a compiler in the process.
+ * Under tsx (tests) it runs api/src/main.ts through tsx; from dist/ (the built bench, the sandbox
+ * launcher) it runs the built dist/api/src/main.js, so what is measured is the app without a compiler
+ * in the process. Used by the sandbox launcher (sandbox/app-processes.ts), the bench and the tests.
  */
 export interface AppProcess {
   child: ChildProcess;
@@ -25,16 +26,32 @@ export interface AppProcess {
   stop(): Promise<void>;
 }
 
+function definedEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
 /** this process's environment without any of the app's settings: the child gets exactly the ones given */
 function inheritedEnv(): Record<string, string> {
   const own = new Set(Object.keys(settings));
-  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !own.has(e[0])));
+  return Object.fromEntries(Object.entries(definedEnv()).filter(([name]) => !own.has(name)));
 }
 
-export async function spawnApp(env: Record<string, string>, options: { startTimeoutMs?: number } = {}): Promise<AppProcess> {
+export interface SpawnOptions {
+  startTimeoutMs?: number;
+  /**
+   * Settings already in this process's environment reach the child too (`LOG_LEVEL=debug npm start`),
+   * under those given; by default the child gets exactly the settings given, so a measurement or a
+   * test does not depend on the shell it runs in.
+   */
+  inheritSettings?: boolean;
+  /** also write the child's output here as it comes: both streams, only stderr, or neither (default) */
+  echo?: 'all' | 'stderr' | 'none';
+}
+
+export async function spawnApp(env: Record<string, string>, options: SpawnOptions = {}): Promise<AppProcess> {
   const entry = appCommand();
   const child = spawn(entry.command, entry.args, {
-    env: { ...inheritedEnv(), ...env },
+    env: { ...(options.inheritSettings ? definedEnv() : inheritedEnv()), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -43,6 +60,9 @@ export async function spawnApp(env: Record<string, string>, options: { startTime
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
+  const echo = options.echo ?? 'none';
+  if (echo === 'all') child.stdout!.on('data', (chunk: Buffer) => process.stdout.write(chunk));
+  if (echo !== 'none') child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );

@@ -5,9 +5,10 @@
  */
 import type { Bench, Metric } from './metric.js';
 import { pipelineBench } from './pipeline.js';
+import { slowBodiesBench } from './slow-bodies.js';
 import { storeBench } from './store.js';
 
-const all: Bench[] = [storeBench, pipelineBench];
+const all: Bench[] = [storeBench, pipelineBench, slowBodiesBench];
 const only = process.argv.slice(2);
 const unknown = only.filter((n) => !all.some((b) => b.name === n));
 if (unknown.length) {

@@ -105,6 +105,10 @@ describe('pipeline: the demo fixture end to end', function () {
       assert.ok(r.entryId && r.entryUrl);
       assert.equal(r.bytesDone, r.bytesTotal);
     }
-    assert.equal(integration.health.state === 'error', false);
+    // three archives: the integration is known to work
+    const healthy = (await h.app.store.integrations.get(integration.id))!.health;
+    assert.equal(healthy.state, 'ok');
+    assert.ok(healthy.lastSuccessAt && healthy.lastSuccessAt >= Math.max(...page.items.map((r) => r.createdAt)));
+    assert.deepEqual(healthy.problems, []);
   });
 });

@@ -34,7 +34,7 @@ export interface HealthKeeperDeps {
 type Draft = Pick<IntegrationHealth, 'problems' | 'checkedAt' | 'lastSuccessAt'>;
 
 /** Compare-and-set rounds before giving up; each lost round means another writer just wrote. */
-const MAX_ROUNDS = 8;
+const MAX_ROUNDS = 50;
 
 /**
  * The one owner of an integration's health. Every writer (jobs, checks, the integration service)
@@ -131,7 +131,11 @@ export class IntegrationHealthKeeper {
         throw err;
       });
       if (written === undefined) return null;
-      if (!written) continue;
+      if (!written) {
+        // someone else wrote first: read their health and apply ours to it, after a short random wait
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 * (round + 1))));
+        continue;
+      }
       await this.announce(written, summary(current.health), summary(written.health));
       return written;
     }

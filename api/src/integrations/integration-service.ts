@@ -107,7 +107,7 @@ export class IntegrationService {
     };
     const updated = await this.write(id, current.version, patch);
     this.d.forgetClients(id);
-    await this.audit(actor, 'integration.update', updated, { changed: changedFields(v) });
+    await this.audit(actor, 'integration.update', updated, { changed: changedFields(current, updated, v) });
     // transcripts switched on or off changes which subscriptions are wanted
     if (updated.enabled && v.settings !== undefined) await this.d.queue.enqueue(syncSubscriptionsJob(id, `v${updated.version}`));
     return updated;
@@ -248,13 +248,12 @@ export class IntegrationService {
   }
 }
 
-/** The names of what changed, never the values (a settings change lists its keys). */
-function changedFields(v: IntegrationChangeInput): string[] {
+/** The names of what changed, never the values (settings and Kaltura fields by key). */
+function changedFields(before: Integration, after: Integration, v: IntegrationChangeInput): string[] {
   const out: string[] = [];
-  for (const [k, value] of Object.entries(v)) {
-    if (value === undefined) continue;
-    if (k === 'kaltura' || k === 'settings') out.push(...Object.keys(value as object).map((x) => `${k}.${x}`));
-    else out.push(k);
-  }
+  for (const k of ['name', 'tenantId', 'appClientId'] as const) if (before[k] !== after[k]) out.push(k);
+  for (const k of Object.keys(v.kaltura ?? {})) out.push(`kaltura.${k}`);
+  const keys = new Set([...Object.keys(before.settings), ...Object.keys(after.settings)]);
+  for (const k of keys) if (JSON.stringify(before.settings[k]) !== JSON.stringify(after.settings[k])) out.push(`settings.${k}`);
   return out;
 }

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { ManualClock, systemClock, type Clock } from '../../../api/src/clock.js';
 import { createLogger } from '../../../api/src/logging/logger.js';
 import { JobQueue } from '../../../api/src/queue/job-queue.js';
@@ -65,6 +66,33 @@ describe('queue worker', function () {
     assert.equal(flaky.lastError?.code, 'NET_RESET');
     assert.deepEqual(flaky.progress, { step: 'downloaded' });
     assert.ok(flaky.notBefore > Date.now() + 20_000, 'retry is backed off');
+  });
+
+  it('logs every retry of a transient fault at warn, with its cause, on a child logger naming the job', async function () {
+    await open(systemClock);
+    await enqueue('flaky');
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    const worker = createWorker({
+      logger: createLogger('info', sink),
+      queue,
+      workerId: 'w',
+      pollMs: 20,
+      handlers: { work: async () => Promise.reject(Object.assign(new Error('Graph answered 503'), { code: 'GRAPH_UNAVAILABLE', retryable: true, retryAfterMs: 30_000 })) },
+    });
+    worker.start();
+    await until(async () => lines.some((l) => l.msg === 'job failed; it will be retried'), 'the warning');
+    await worker.stop();
+    const line = lines.find((l) => l.msg === 'job failed; it will be retried')!;
+    assert.equal(line.level, 40, 'warn');
+    const flaky = await job('flaky');
+    assert.deepEqual([line.jobId, line.integrationId, line.kind], [flaky.id, 'int-a', 'work']);
+    assert.deepEqual(line.cause, { code: 'GRAPH_UNAVAILABLE', message: 'Graph answered 503', retryAfterMs: 30_000 });
   });
 
   it('pauses the integration on a blocking error and gives the job back without using an attempt', async function () {

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManualClock } from '../../../api/src/clock.js';
+import { DUTIES, startScheduler, type Duties, type DutyPeriods } from '../../../api/src/ingestion/duties.js';
+import { dutyJob, SYSTEM_LANE } from '../../../api/src/ingestion/job-kinds.js';
+import { createLogger } from '../../../api/src/logging/logger.js';
+import { JobQueue } from '../../../api/src/queue/job-queue.js';
+import { openStore } from '../../../api/src/store/open-store.js';
+import type { Store } from '../../../api/src/store/store.js';
+import { testKeys } from '../../contract/harness-keys.js';
+
+/**
+ * Scheduled duties run once per period however many workers there are: every worker's timer enqueues
+ * the duty job of the current period, and the key makes those one job.
+ */
+describe('scheduled duties', () => {
+  let dir: string;
+  let stores: Store[];
+  const periods: DutyPeriods = { subscriptionsMs: 400, sweepMs: 400, healthMs: 400, secretExpiryMs: 400, purgeMs: 400 };
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'duties-'));
+    stores = [];
+  });
+  afterEach(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('three workers sharing a database queue each duty once per period, plus one start-up round', async () => {
+    const clock = new ManualClock(Date.parse('2026-12-01T00:00:00.100Z'));
+    const keys = testKeys();
+    for (let i = 0; i < 3; i += 1) stores.push(await openStore({ kind: 'sqlite', file: join(dir, 'db.sqlite') }, { clock, secretBox: keys.box }));
+    // the duties' own work is not under test here, only how often it is queued
+    const duties = (now: () => number): Duties =>
+      ({
+        jobFor: (name: string) => dutyJob(name, 400, now()),
+        startJobFor: (name: string) => dutyJob(name, 60_000, now(), 'start'),
+      }) as unknown as Duties;
+    const stops = stores.map((s) => startScheduler(duties(() => clock.now()), new JobQueue({ jobs: s.jobs, clock }), periods, createLogger('silent')));
+    try {
+      await new Promise((r) => setTimeout(r, 450)); // at least two ticks of every worker's timers
+      clock.advance(400); // the next period begins
+      await new Promise((r) => setTimeout(r, 450));
+    } finally {
+      stops.forEach((stop) => stop());
+    }
+    const jobs = (await stores[0]!.jobs.list({ integrationId: SYSTEM_LANE, limit: 200 })).items;
+    for (const name of DUTIES) {
+      const mine = jobs.filter((j) => (j.payload as { duty: string }).duty === name);
+      assert.equal(mine.length, 3, `${name}: start-up + two periods, across three workers (${mine.map((j) => j.idempotencyKey).join(', ')})`);
+    }
+  });
+});

@@ -1,15 +1,12 @@
 import { z } from 'zod';
+import { CodedError } from './errors.js';
 
 /**
  * The only reader of the environment. Every setting is declared once here with its default and its
  * meaning; the README's configuration table is checked against this list by a test.
  */
-export class ConfigError extends Error {
+export class ConfigError extends CodedError {
   readonly code = 'CONFIG_INVALID';
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
 }
 
 interface Setting {

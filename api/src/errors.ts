@@ -1,12 +1,28 @@
 /**
- * Every error the app raises on purpose carries a stable `code` (see integrations/error-catalogue.ts
+ * The root of every error the app (api/ and bot/) raises on purpose: a stable `code` that callers
+ * switch on and http/error-status.ts maps to an HTTP status, and a message for humans that never
+ * holds a secret. Families whose class fixes the code (store, queue, secret box, bot, HTTP bodies)
+ * declare `code` only; whether a job retries is decided from these fields in one place,
+ * queue/failure.ts.
+ */
+export abstract class CodedError extends Error {
+  abstract readonly code: string;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * An error whose code is chosen where it is raised. It carries a stable `code` (see integrations/error-catalogue.ts
  * for what an admin is told about each) and says whether retrying can help:
  * - `blocking`: nothing will work until an admin changes something (a permission, a secret);
  *   the integration's jobs pause instead of retrying.
  * - `retryable`: a transient fault (throttling, an outage); retry with backoff, after `retryAfterMs`
  *   when the service said so.
  */
-export class AppError extends Error {
+export class AppError extends CodedError {
   readonly code: string;
   readonly blocking: boolean;
   readonly retryable: boolean;
@@ -20,25 +36,11 @@ export class AppError extends Error {
     options: { blocking?: boolean; retryable?: boolean; retryAfterMs?: number; status?: number; cause?: unknown } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
     this.code = code;
     this.blocking = options.blocking ?? false;
     this.retryable = options.retryable ?? false;
     this.retryAfterMs = options.retryAfterMs;
     this.status = options.status;
-  }
-}
-
-/**
- * Base of the error families whose class fixes the code (store, queue, secret box): a subclass only
- * declares `code`, and its name shows in stack traces.
- */
-export abstract class CodedError extends Error {
-  abstract readonly code: string;
-
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
   }
 }
 

@@ -1,13 +1,10 @@
 import { AuthError, ServerError } from '@azure/msal-node';
+import { CodedError } from '../../api/src/errors.js';
 import { ConnectorTransportError } from './connector-http-client.js';
 
 /** The bot's configuration cannot work (missing ids, wrong tenant for the app type, ...). */
-export class BotConfigError extends Error {
+export class BotConfigError extends CodedError {
   readonly code = 'BOT_CONFIG_INVALID';
-  constructor(message: string) {
-    super(message);
-    this.name = 'BotConfigError';
-  }
 }
 
 export type BotSendErrorCode =
@@ -32,7 +29,7 @@ const RETRYABLE: ReadonlySet<BotSendErrorCode> = new Set(['BOT_THROTTLED', 'BOT_
  * Sending a proactive message failed. `code` says what to do about it; `status` and `connectorCode`
  * are the service's own (e.g. 403 ConversationBlockedByUser); `retryAfterMs` comes from Retry-After.
  */
-export class BotSendError extends Error {
+export class BotSendError extends CodedError {
   readonly retryable: boolean;
   constructor(
     readonly code: BotSendErrorCode,
@@ -41,7 +38,6 @@ export class BotSendError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'BotSendError';
     this.retryable = RETRYABLE.has(code);
   }
 }

@@ -1,3 +1,4 @@
+import { CodedError } from '../../api/src/errors.js';
 import type { ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 
 /** `connectorClientOptions.httpClient` as botbuilder types it (a core-http-compat RequestPolicy). */
@@ -53,13 +54,12 @@ export function fetchConnectorHttpClient(fetchImpl: typeof globalThis.fetch, def
 }
 
 /** A request that never got an HTTP answer. `code` is the system error (ECONNRESET, ...) when known. */
-export class ConnectorTransportError extends Error {
+export class ConnectorTransportError extends CodedError {
   readonly code: string;
   constructor(cause: unknown) {
     const inner = (cause as { cause?: { code?: string; message?: string } })?.cause;
     const name = (cause as Error)?.name;
     super(`Bot Connector request failed: ${inner?.message ?? (cause as Error)?.message ?? String(cause)}`, { cause });
-    this.name = 'ConnectorTransportError';
     this.code = inner?.code ?? (name === 'TimeoutError' || name === 'AbortError' ? 'ETIMEDOUT' : 'CONNECTOR_TRANSPORT');
   }
 }

@@ -1,3 +1,5 @@
+import { CodedError } from '../errors.js';
+import { httpStatusFor } from './error-status.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
@@ -26,14 +28,19 @@ export interface BodyBudget {
 /** a client told to come back once others' bodies are done; short, since bodies are small and quick */
 const RETRY_AFTER_SECONDS = 5;
 
-export class BodyError extends Error {
+export type BodyErrorCode = 'BODY_INVALID' | 'BODY_TIMEOUT' | 'BODY_TOO_LARGE' | 'SERVER_BUSY';
+
+export class BodyError extends CodedError {
   constructor(
-    readonly status: 400 | 408 | 413 | 503,
+    readonly code: BodyErrorCode,
     message: string,
     readonly retryAfterSeconds?: number,
   ) {
     super(message);
-    this.name = 'BodyError';
+  }
+
+  get status(): number {
+    return httpStatusFor(this);
   }
 }
 
@@ -54,34 +61,34 @@ export function createBodyBudget(limits: BodyLimits): BodyBudget {
   const readBody = (req: IncomingMessage, { maxBytes }: { maxBytes: number }): Promise<Buffer> =>
     new Promise<Buffer>((resolve, reject) => {
       const declared = declaredLength(req);
-      if (Number.isNaN(declared)) return reject(new BodyError(400, 'invalid Content-Length'));
-      if (declared !== undefined && declared > maxBytes) return reject(new BodyError(413, `body larger than ${maxBytes} bytes`));
+      if (Number.isNaN(declared)) return reject(new BodyError('BODY_INVALID', 'invalid Content-Length'));
+      if (declared !== undefined && declared > maxBytes) return reject(new BodyError('BODY_TOO_LARGE', `body larger than ${maxBytes} bytes`));
       if (declared !== undefined && !take(declared)) {
-        return reject(new BodyError(503, 'too many request bodies in flight', RETRY_AFTER_SECONDS));
+        return reject(new BodyError('SERVER_BUSY', 'too many request bodies in flight', RETRY_AFTER_SECONDS));
       }
       let held = declared ?? 0;
       let size = 0;
       const chunks: Buffer[] = [];
       let idle: NodeJS.Timeout | undefined;
-      const total = setTimeout(() => finish(new BodyError(408, 'request body not complete in time')), limits.timeoutMs);
+      const total = setTimeout(() => finish(new BodyError('BODY_TIMEOUT', 'request body not complete in time')), limits.timeoutMs);
       const armIdle = () => {
         clearTimeout(idle);
-        idle = setTimeout(() => finish(new BodyError(408, 'request body stalled')), limits.idleTimeoutMs);
+        idle = setTimeout(() => finish(new BodyError('BODY_TIMEOUT', 'request body stalled')), limits.idleTimeoutMs);
       };
 
       const onData = (chunk: Buffer) => {
         size += chunk.length;
-        if (size > maxBytes) return finish(new BodyError(413, `body larger than ${maxBytes} bytes`));
+        if (size > maxBytes) return finish(new BodyError('BODY_TOO_LARGE', `body larger than ${maxBytes} bytes`));
         if (declared === undefined) {
-          if (!take(chunk.length)) return finish(new BodyError(503, 'too many request bodies in flight', RETRY_AFTER_SECONDS));
+          if (!take(chunk.length)) return finish(new BodyError('SERVER_BUSY', 'too many request bodies in flight', RETRY_AFTER_SECONDS));
           held += chunk.length;
         }
         chunks.push(chunk);
         armIdle();
       };
       const onEnd = () => finish(undefined, Buffer.concat(chunks, size));
-      const onGone = () => finish(new BodyError(400, 'request body aborted'));
-      const onError = () => finish(new BodyError(400, 'request body could not be read'));
+      const onGone = () => finish(new BodyError('BODY_INVALID', 'request body aborted'));
+      const onError = () => finish(new BodyError('BODY_INVALID', 'request body could not be read'));
 
       let done = false;
       function finish(err: BodyError | undefined, body?: Buffer) {

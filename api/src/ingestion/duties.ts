@@ -55,7 +55,7 @@ export function createDuties(d: DutyDeps) {
       try {
         if (integration.enabled) {
           await d.subscriptions.ensure(integration.id);
-          await clearFixedTranscriptWarning({ store, health: d.health, clock, logger }, integration);
+          await clearFixedTranscriptWarning({ store, queue: d.queue, health: d.health, clock, logger }, integration);
         } else await d.subscriptions.removeAll(integration.id);
       } catch (err) {
         if (err instanceof AppError && err.blocking) {

@@ -1,13 +1,16 @@
+import { CodedError } from '../errors.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Logger } from '../logging/logger.js';
 import type { GraphSubscription } from '../store/model.js';
-import type { JobRepository, SubscriptionRepository } from '../store/store.js';
+import type { JobQueue } from '../queue/job-queue.js';
+import type { NewJob } from '../store/model.js';
+import type { SubscriptionRepository } from '../store/store.js';
 import { organizerFromMeetingId, parseArtifactResource } from './graph-ids.js';
-import { attachTranscriptJob, ingestRecordingJob, JobKind } from './job-kinds.js';
+import { attachTranscriptJob, ingestRecordingJob, lifecycleJob } from './job-kinds.js';
 
 export interface NotificationDeps {
   subscriptions: Pick<SubscriptionRepository, 'get'>;
-  jobs: Pick<JobRepository, 'enqueue'>;
+  jobs: Pick<JobQueue, 'enqueue'>;
   logger: Logger;
   now: () => number;
 }
@@ -29,10 +32,10 @@ export interface NotificationOutcome {
  * The store failed while a batch was being queued. Only this becomes a 503 (Graph retries, nothing is
  * lost); anything else the receivers could throw would be a bug, not an outage.
  */
-export class NotificationQueueError extends Error {
+export class NotificationQueueError extends CodedError {
+  readonly code = 'NOTIFICATIONS_NOT_QUEUED';
   constructor(cause: unknown) {
     super('could not queue notifications', { cause });
-    this.name = 'NotificationQueueError';
   }
 }
 
@@ -88,7 +91,7 @@ function subscriptionLookup(deps: NotificationDeps): (id: string) => Promise<Gra
   };
 }
 
-async function enqueue(deps: NotificationDeps, job: Parameters<JobRepository['enqueue']>[0]): Promise<{ created: boolean }> {
+async function enqueue(deps: NotificationDeps, job: NewJob): Promise<{ created: boolean }> {
   try {
     return await deps.jobs.enqueue(job);
   } catch (err) {
@@ -167,13 +170,10 @@ export async function receiveLifecycleNotifications(deps: NotificationDeps, body
       outcome.rejected += 1;
       continue;
     }
-    const { created } = await enqueue(deps, {
-      kind: JobKind.subscriptionLifecycle,
-      integrationId: subscription.integrationId,
-      idempotencyKey: `lifecycle:${subscription.id}:${n.lifecycleEvent}:${Math.floor(deps.now() / 60_000)}`,
-      payload: { subscriptionId: subscription.id, event: n.lifecycleEvent, resource: subscription.resource },
-      priority: 20,
-    });
+    const { created } = await enqueue(
+      deps,
+      lifecycleJob(subscription.integrationId, { subscriptionId: subscription.id, event: n.lifecycleEvent, resource: subscription.resource }, deps.now()),
+    );
     if (created) outcome.queued += 1;
     else outcome.duplicates += 1;
   }

@@ -1,13 +1,15 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logging/logger.js';
 import type { Integration } from '../store/model.js';
+import type { JobQueue } from '../queue/job-queue.js';
 import type { Store } from '../store/store.js';
 import { probeTranscriptAccess, type HealthDeps } from './health.js';
 import { retryTranscriptJob } from './job-kinds.js';
 import { isTranscriptOnlyCode, RESOURCES } from './subscriptions.js';
 
 export interface TranscriptRecoveryDeps {
-  store: Pick<Store, 'subscriptions' | 'integrations' | 'recordings' | 'jobs'>;
+  store: Pick<Store, 'subscriptions' | 'recordings'>;
+  queue: Pick<JobQueue, 'enqueue'>;
   health: Pick<HealthDeps, 'contexts' | 'keeper'>;
   clock: Clock;
   logger: Logger;
@@ -37,7 +39,7 @@ async function retryFailedTranscripts(deps: TranscriptRecoveryDeps, integrationI
     const page = await deps.store.recordings.list({ integrationId, state: 'archived', limit: 200, ...(cursor ? { cursor } : {}) });
     for (const r of page.items) {
       if (r.transcript.state !== 'failed' || !r.meetingId || !isTranscriptOnlyCode(r.transcript.error?.code)) continue;
-      await deps.store.jobs.enqueue(retryTranscriptJob(integrationId, { recordingId: r.recordingId, meetingId: r.meetingId, organizerId: r.organizerId }, at));
+      await deps.queue.enqueue(retryTranscriptJob(integrationId, { recordingId: r.recordingId, meetingId: r.meetingId, organizerId: r.organizerId }, at));
       retried += 1;
     }
     cursor = page.nextCursor ?? undefined;

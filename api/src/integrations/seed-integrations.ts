@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { CodedError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import { NewIntegrationInput } from './integration-input.js';
 import { SYSTEM_ACTOR, type IntegrationService } from './integration-service.js';
@@ -13,7 +14,7 @@ import { SYSTEM_ACTOR, type IntegrationService } from './integration-service.js'
  */
 export const SeedIntegration = NewIntegrationInput.extend({ enabled: z.boolean().default(false) }).strict();
 
-export class SeedFileError extends Error {
+export class SeedFileError extends CodedError {
   readonly code = 'SEED_FILE_INVALID';
 }
 

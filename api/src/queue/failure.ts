@@ -1,3 +1,5 @@
+import { CodedError } from '../errors.js';
+
 /**
  * How a job's failure is described to the queue. Handlers throw errors carrying these properties
  * (the Graph and Kaltura clients' errors do); anything else counts as an unexpected, retryable error.
@@ -37,7 +39,7 @@ export function describeFailure(error: unknown): JobFailure {
 }
 
 /** For handlers: a failure that retrying cannot fix. */
-export class PermanentJobError extends Error {
+export class PermanentJobError extends CodedError {
   readonly retryable = false;
 
   constructor(
@@ -45,6 +47,5 @@ export class PermanentJobError extends Error {
     message: string,
   ) {
     super(message);
-    this.name = 'PermanentJobError';
   }
 }

@@ -1,3 +1,4 @@
+import { CodedError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { JsonValue } from '../store/json.js';
 import type { ActiveJob, ClaimRequest, Job, JobProgress } from '../store/model.js';
@@ -46,10 +47,10 @@ export interface Worker {
   stop(): Promise<void>;
 }
 
-class ShutdownError extends Error {
+class ShutdownError extends CodedError {
+  readonly code = 'WORKER_STOPPING';
   constructor() {
     super('the worker is shutting down');
-    this.name = 'ShutdownError';
   }
 }
 

@@ -74,6 +74,20 @@ describe('resolving the Kaltura owner', () => {
     assert.ok(!k.calls.some((c) => c.startsWith('add')));
   });
 
+  it('searches by the UPN as it is when the Teams user has no mail', async () => {
+    const k = fakeKaltura([{ id: 'jdoe', email: 'john.doe@example.com', status: 1 }]);
+    const noMail = { ...john, mail: null };
+    const r = await resolveKalturaUser(k, noMail, settings({ userSearchMethod: 'email', userIdSuffixMethod: 'remove', userIdSuffix: '@example.com' }), {
+      createMissing: true,
+    });
+    assert.deepEqual(r, { kind: 'found', id: 'jdoe' });
+    assert.deepEqual(k.calls, ['email John.Doe@Example.com'], 'the unmodified UPN, not the mapped id');
+    const created = fakeKaltura([]);
+    await resolveKalturaUser(created, noMail, settings({ userSearchMethod: 'all' }), { createMissing: true });
+    assert.deepEqual(created.calls.slice(0, 2), ['get John.Doe@Example.com', 'email John.Doe@Example.com']);
+    assert.match(created.calls.at(-1)!, /^add John\.Doe@Example\.com undefined /, 'no made-up e-mail on the new user');
+  });
+
   it('does not create participants, reporting them missing', async () => {
     const k = fakeKaltura([]);
     const r = await resolveKalturaUser(k, john, settings(), { createMissing: false });

@@ -1,4 +1,4 @@
-import { createTlsTrust } from '../api/src/http/tls-trust.js';
+import { createTlsTrust } from '../api/src/net/tls-trust.js';
 import type { Emulators } from './emulators.js';
 import type { Fixture } from './fixture/schema.js';
 

@@ -2,7 +2,7 @@ import type { AppConfig } from './config.js';
 import { createAppTokenProvider } from './graph/app-token-provider.js';
 import { GraphAdapter } from './graph/graph-adapter.js';
 import type { GraphPort } from './graph/graph-port.js';
-import type { TlsTrust } from './http/tls-trust.js';
+import type { TlsTrust } from './net/tls-trust.js';
 import type { SecretVerifier } from './integrations/integration-service.js';
 import { KalturaAdapter } from './kaltura/kaltura-adapter.js';
 import type { KalturaPort } from './kaltura/kaltura-port.js';

@@ -11,7 +11,7 @@ import { createBodyBudget } from './http/body-budget.js';
 import { registerGraphWebhooks } from './http/graph-webhook-routes.js';
 import { storeReadiness } from './http/readiness.js';
 import { createHttpServer, listen } from './http/server.js';
-import { createTlsTrust } from './http/tls-trust.js';
+import { createTlsTrust } from './net/tls-trust.js';
 import { createDuties, startScheduler } from './ingestion/duties.js';
 import { recordTranscriptWarning, type HealthDeps } from './ingestion/health.js';
 import { IntegrationContexts } from './ingestion/integration-context.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { createTlsTrust } from '../../api/src/http/tls-trust.js';
+import { createTlsTrust } from '../../api/src/net/tls-trust.js';
 
 /**
  * The pipeline bench's baseline: the same bytes over the same emulator endpoints with nothing of the

@@ -1,6 +1,6 @@
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
-import { authorityMetadataFor, createMsalNetworkClient } from '../../api/src/entra/msal-network.js';
+import { authorityMetadataFor, createMsalNetworkClient } from '../../api/src/net/msal-network.js';
 import { MsalBotCredentialsFactory } from './bot-credentials.js';
 import { BotConfigError } from './bot-errors.js';
 import { fetchConnectorHttpClient } from './connector-http-client.js';

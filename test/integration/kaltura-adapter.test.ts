@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTlsTrust } from '../../api/src/http/tls-trust.js';
+import { createTlsTrust } from '../../api/src/net/tls-trust.js';
 import { KalturaAdapter } from '../../api/src/kaltura/kaltura-adapter.js';
 import { KalturaError } from '../../api/src/kaltura/kaltura-errors.js';
 import { contentSha256, contentStream } from '../../sandbox/content/deterministic-content.js';

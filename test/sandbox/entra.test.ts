@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { ClientAuthError, ConfidentialClientApplication, ServerError } from '@azure/msal-node';
 import { MsalAppCredentials } from 'botframework-connector';
 import { createRemoteJWKSet, customFetch, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
-import { authorityMetadataFor, createMsalNetworkClient } from '../../api/src/entra/msal-network.js';
+import { authorityMetadataFor, createMsalNetworkClient } from '../../api/src/net/msal-network.js';
 import { verifyBearer } from '../../sandbox/entra/token-keys.js';
 import type { Fixture } from '../../sandbox/fixture/schema.js';
 import { demoFixture, startTestEmulators, type TestEmulators } from '../support/emulators.js';

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTlsTrust, type TlsTrust } from '../../api/src/http/tls-trust.js';
+import { createTlsTrust, type TlsTrust } from '../../api/src/net/tls-trust.js';
 import { startEmulators, type Emulators } from '../../sandbox/emulators.js';
 import { loadFixtureFile } from '../../sandbox/fixture/load-fixture.js';
 import type { Fixture } from '../../sandbox/fixture/schema.js';

@@ -1,5 +1,5 @@
 import { AuthError, ConfidentialClientApplication, LogLevel, ServerError } from '@azure/msal-node';
-import { authorityMetadataFor, createMsalNetworkClient } from '../entra/msal-network.js';
+import { authorityMetadataFor, createMsalNetworkClient } from '../net/msal-network.js';
 import { GraphError } from './graph-errors.js';
 
 export interface AppCredentials {

@@ -25,7 +25,7 @@ import type {
   TeamsUser,
   TranscriptInfo,
 } from './graph-port.js';
-import { TokenBucket } from './token-bucket.js';
+import { TokenBucket } from '../net/token-bucket.js';
 
 export interface GraphAdapterOptions {
   baseUrl: string;

@@ -3,7 +3,7 @@ import type { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import kaltura from 'kaltura-client';
 import type { Dispatcher } from 'undici';
-import { TokenBucket } from '../graph/token-bucket.js';
+import { TokenBucket } from '../net/token-bucket.js';
 import { classifyKalturaFailure, isApiException, KalturaError } from './kaltura-errors.js';
 import { UploadTokenStatus, type KalturaEntryRecord, type KalturaPort, type KalturaUserRecord, type NewEntry, type UploadTokenRecord } from './kaltura-port.js';
 import { withStreamedBody } from './streamed-upload.js';

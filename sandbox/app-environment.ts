@@ -24,7 +24,7 @@ export async function appEnvironment(
   instance: AppInstance = {},
 ): Promise<Record<string, string>> {
   // the fixture's integrations, pointed at the emulated Kaltura, for the app to create at start
-  const seedFile = join(dataDir, 'integrations.json');
+  const seedFile = seedFilePath(dataDir);
   await mkdir(dataDir, { recursive: true });
   await writeFile(
     seedFile,
@@ -65,4 +65,12 @@ export async function appEnvironment(
     BOT_CONNECTOR_URL: `${emulators.connector.url}/`,
     EXTRA_CA_FILE: emulators.tls.caCertFile,
   };
+}
+
+/**
+ * The seed file holds the fixture's integrations with their secrets in clear; the launcher deletes it
+ * once the app has created them (the app seeds before it answers its health check).
+ */
+export function seedFilePath(dataDir: string): string {
+  return join(dataDir, 'integrations.json');
 }

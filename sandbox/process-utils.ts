@@ -28,3 +28,15 @@ export async function waitForHealthy(url: string, timeoutMs: number): Promise<vo
   }
   throw new Error(`${url} not healthy after ${timeoutMs} ms (${last})`);
 }
+
+/**
+ * Whether nothing listens on `host:port`, found by listening there for a moment. A process already
+ * there would answer the app's health check in the app's place, so the launcher asks before it starts.
+ */
+export async function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' ? resolve(false) : reject(err)));
+    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}

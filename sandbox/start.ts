@@ -1,14 +1,16 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../api/src/config.js';
 import { startEmulators, type Emulators } from './emulators.js';
 import { loadFixtureFile } from './fixture/load-fixture.js';
 import type { Fixture } from './fixture/schema.js';
+import { seedFilePath } from './app-environment.js';
 import { startAppProcesses, type AppProcesses, type AppProcessesOptions, type SandboxStore } from './app-processes.js';
+import { startAfresh } from './data-dir.js';
 import { pendingReleases, scheduleReleases } from './demo-release.js';
-import { freePort } from './process-utils.js';
+import { freePort, portIsFree } from './process-utils.js';
 
 /**
  * `npm start` / `npm run sandbox`: starts the emulators on loopback, then the real app (a separate
@@ -19,7 +21,8 @@ const usage = `usage: npm run sandbox -- [--fixture FILE] [--urls-file PATH] [--
 
   --fixture FILE    sandbox fixture (JSON, schema: sandbox/fixture.schema.json); default: the demo fixture
   --urls-file PATH  once everything is ready, write {app, entra, graph, kaltura, connector, caCert} here
-  --data-dir DIR    where the sandbox keeps its CA, key, database and uploaded media; default .data/sandbox
+  --data-dir DIR    where the sandbox keeps its CA, key, database and uploaded media; default .data/sandbox.
+                    Each start begins afresh: the previous run's database and media are deleted (the CA stays)
   --app-port N      the app's port; default PORT, else 3978 (0 picks a free one)
   --release-every S make the fixture's held-back recordings and transcripts available one by one, every
                     S seconds after start (as meetings ending would); default 10, 0 keeps them held back
@@ -98,8 +101,22 @@ export async function startSandbox(
   fixture: Fixture,
   options: Pick<Options, 'urlsFile' | 'dataDir' | 'appPort' | 'quiet'> & Partial<Pick<AppProcessesOptions, 'store' | 'workers' | 'settings'>>,
 ): Promise<RunningSandbox> {
+  // Before anything starts: a process already on the port would answer the app's health check.
+  if (options.appPort !== 0 && !(await portIsFree(options.appPort))) {
+    throw new Error(
+      `port ${options.appPort} is already in use (an earlier sandbox or another app still running?). ` +
+        `Stop it, or give the app another port: --app-port N (npm start -- --app-port N) or PORT=N; 0 picks a free one.`,
+    );
+  }
   await mkdir(options.dataDir, { recursive: true });
-  const emulators = await startEmulators(fixture, options.dataDir);
+  const dataDir = await startAfresh(options.dataDir);
+  let emulators: Emulators;
+  try {
+    emulators = await startEmulators(fixture, options.dataDir);
+  } catch (err) {
+    await dataDir.release();
+    throw err;
+  }
   const port = options.appPort === 0 ? await freePort() : options.appPort;
   let apps: AppProcesses;
   try {
@@ -113,11 +130,15 @@ export async function startSandbox(
     });
   } catch (err) {
     await emulators.close();
+    await dataDir.release();
     throw err;
   }
+  // Every process has seeded (each does before it answers /healthz): the secrets need not stay on disk.
+  await rm(seedFilePath(options.dataDir), { force: true });
   const stop = async () => {
     await apps.stop();
     await emulators.close();
+    await dataDir.release();
   };
   const urls = {
     app: apps.web.url,
@@ -131,11 +152,12 @@ export async function startSandbox(
   return { urls, emulators, app: apps.web.child, apps, stop };
 }
 
-function banner(urls: RunningSandbox['urls'], fixturePath: string, workerUrls: string[]): string {
+function banner(urls: RunningSandbox['urls'], fixturePath: string, workerUrls: string[], dataDir: string): string {
   return [
     '',
     'Teams Recording Archiver for Kaltura: sandbox running',
     `  fixture                      ${fixturePath}`,
+    `  data, reset at each start    ${dataDir}`,
     `  app (health)                 ${urls.app}/healthz`,
     ...workerUrls.map((url, i) => `  worker ${String(i + 1).padEnd(22)}${url}/healthz`),
     `  emulated Kaltura (entries)   ${urls.kaltura}/__control/`,
@@ -158,7 +180,7 @@ async function main(): Promise<void> {
   const options = readOptions(process.argv.slice(2));
   const fixture = await loadFixtureFile(options.fixture);
   const sandbox = await startSandbox(fixture, options);
-  if (!options.quiet) process.stdout.write(banner(sandbox.urls, options.fixture, sandbox.apps.workers.map((w) => w.url)));
+  if (!options.quiet) process.stdout.write(banner(sandbox.urls, options.fixture, sandbox.apps.workers.map((w) => w.url), options.dataDir));
   const releases = pendingReleases(fixture);
   const cancelReleases =
     options.releaseEverySeconds > 0 && releases.length > 0
@@ -178,12 +200,22 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
-  sandbox.app.once('exit', (code) => {
-    if (stopping) return;
-    process.stderr.write(`the app stopped unexpectedly (code ${code}); stopping the sandbox\n`);
-    stopping = true;
-    sandbox.emulators.close().finally(() => process.exit(1));
-  });
+  const processes = [
+    { name: 'the app', app: sandbox.apps.web },
+    ...sandbox.apps.workers.map((app, i) => ({ name: `worker ${i + 1}`, app })),
+  ];
+  for (const { name, app } of processes) {
+    void app.exited.then(({ code, signal }) => {
+      if (stopping) return;
+      stopping = true;
+      cancelReleases();
+      process.stderr.write(
+        `\nsandbox: ${name} stopped unexpectedly (${signal ? `signal ${signal}` : `code ${code}`}); its log is above. ` +
+          'Stopping the sandbox: run `npm start` again to start afresh.\n',
+      );
+      sandbox.stop().finally(() => process.exit(1));
+    });
+  }
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${resolve(process.argv[1])}`).href) {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTlsTrust } from '../../api/src/http/tls-trust.js';
+import { createTlsTrust } from '../../api/src/net/tls-trust.js';
+import { freePort } from '../../sandbox/process-utils.js';
 
 const launcher = new URL('../../sandbox/start.ts', import.meta.url).pathname;
 const minimal = new URL('../fixtures/minimal.json', import.meta.url).pathname;
@@ -54,15 +56,18 @@ describe('sandbox launcher (npm run sandbox)', () => {
       const fixture = (await (await trust.fetch(`${urls.graph}/__control/fixture`)).json()) as { tenant: { displayName: string } };
       assert.equal(fixture.tenant.displayName, 'Fabrikam');
       await trust.dispatcher.close();
+      // the integrations' secrets were on disk in clear only until the app had created them
+      await assert.rejects(access(join(dir, 'data', 'integrations.json')), /ENOENT/);
     } finally {
       p.child.kill('SIGTERM');
     }
     assert.equal(await p.exited, 0, p.output());
   });
 
-  it('the demo: every recording reaches the emulated Kaltura within a minute, and each organizer hears of it', async () => {
-    const urlsFile = join(dir, 'demo-urls.json');
-    const p = run(['--urls-file', urlsFile, '--data-dir', join(dir, 'demo'), '--app-port', '0', '--release-every', '1']);
+  /** One `npm start` of the demo: every recording archived, every organizer told, then Ctrl+C. */
+  async function demoFlows(dataDir: string, urlsFile: string): Promise<void> {
+    await rm(urlsFile, { force: true });
+    const p = run(['--urls-file', urlsFile, '--data-dir', dataDir, '--app-port', '0', '--release-every', '1']);
     try {
       const urls = JSON.parse(await waitForFile(urlsFile, 60_000, p.exited)) as Record<string, string>;
       const deadline = Date.now() + 60_000;
@@ -72,7 +77,7 @@ describe('sandbox launcher (npm run sandbox)', () => {
         if (entries.length === 3 && entries.every((x) => x.status === 2)) break;
         await new Promise((r) => setTimeout(r, 500));
       }
-      assert.equal(entries.filter((x) => x.status === 2).length, 3, JSON.stringify(entries));
+      assert.equal(entries.filter((x) => x.status === 2).length, 3, `${JSON.stringify(entries)}\n${p.output()}`);
       const page = await (await fetch(`${urls.kaltura}/__control/`)).text();
       assert.match(page, /Quarterly business review/);
       let messages: unknown[] = [];
@@ -82,10 +87,53 @@ describe('sandbox launcher (npm run sandbox)', () => {
       }
       assert.equal(messages.length, 3);
       assert.match(p.output(), /the recording of "Sales kickoff" is now available/);
+      assert.match(p.output(), /data, reset at each start +\S*demo/, 'the banner says the data is reset at each start');
     } finally {
       p.child.kill('SIGTERM');
     }
     assert.equal(await p.exited, 0, p.output());
+  }
+
+  it('the demo: every recording reaches the emulated Kaltura within a minute, and each organizer hears of it, at every start', async function () {
+    this.timeout(240_000);
+    const dataDir = join(dir, 'demo');
+    await demoFlows(dataDir, join(dir, 'demo-urls.json'));
+    // a second `npm start` on the same data: new emulator ports, and the demo flows again
+    await demoFlows(dataDir, join(dir, 'demo-urls.json'));
+  });
+
+  it('stops at once, naming the port and how to choose another, when the app port is taken', async () => {
+    const port = await freePort();
+    // another process that even answers /healthz: it must not pass for the app
+    const squatter: Server = createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((r) => squatter.listen(port, '127.0.0.1', () => r()));
+    try {
+      const started = Date.now();
+      const p = run(['--fixture', minimal, '--data-dir', join(dir, 'busy'), '--app-port', String(port)]);
+      assert.equal(await p.exited, 1, p.output());
+      assert.ok(Date.now() - started < 30_000, 'it did not wait for a health check');
+      assert.match(p.output(), new RegExp(`port ${port} is already in use`));
+      assert.match(p.output(), /--app-port N/);
+      assert.match(p.output(), /PORT=N/);
+    } finally {
+      await new Promise((r) => squatter.close(r));
+    }
+  });
+
+  it('says so, and how to start again, when the app stops unexpectedly', async () => {
+    const urlsFile = join(dir, 'dies-urls.json');
+    const p = run(['--fixture', minimal, '--urls-file', urlsFile, '--data-dir', join(dir, 'dies'), '--app-port', '0', '--quiet']);
+    await waitForFile(urlsFile, 60_000, p.exited);
+    // a second launcher on the same data would clear it under the running one: it refuses instead
+    const second = run(['--fixture', minimal, '--data-dir', join(dir, 'dies'), '--app-port', '0', '--quiet']);
+    assert.equal(await second.exited, 1, second.output());
+    assert.match(second.output(), new RegExp(`another sandbox \\(pid ${p.child.pid}\\) is running`));
+    const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(p.child.pid)], { encoding: 'utf8' }).trim().split(/\s+/);
+    assert.equal(children.length, 1, `one app process: ${children.join(' ')}`);
+    process.kill(Number(children[0]), 'SIGKILL');
+    assert.equal(await p.exited, 1, p.output());
+    assert.match(p.output(), /the app stopped unexpectedly \(signal SIGKILL\)/);
+    assert.match(p.output(), /run `npm start` again/);
   });
 
   it('refuses an invalid fixture with a message naming the problem', async () => {

@@ -171,6 +171,20 @@ describe('integration service', function () {
     assert.ok(health.error!.fix);
   });
 
+  it('testConnection names the upload-scope groups that do not exist', async () => {
+    const [integration] = await h.app.service.list();
+    await h.app.service.update(admin, integration!.id, { settings: { uploadScope: 'opt-in', groupSource: 'kaltura', groups: ['teams-recorders', 'no-such-group'] } });
+    const report = await h.app.service.testConnection(admin, integration!.id);
+    const groups = report.checks.find((c) => c.id === 'groups')!;
+    assert.equal(groups.status, 'fail');
+    assert.equal(groups.code, 'GROUP_NOT_FOUND');
+    assert.match(groups.message!, /no-such-group/);
+    assert.doesNotMatch(groups.message!, /teams-recorders/);
+    await h.app.service.update(admin, integration!.id, { settings: { uploadScope: 'opt-in', groupSource: 'kaltura', groups: ['teams-recorders'] } });
+    assert.equal((await h.app.service.testConnection(admin, integration!.id)).checks.find((c) => c.id === 'groups')!.status, 'pass');
+    await h.app.service.update(admin, integration!.id, { settings: { categories: ['MediaSpace>site>channels>Teams recordings'], uploadTranscripts: false } });
+  });
+
   it('lists recordings by state and organizer, paged; retries a failed one; backfill checks its range', async () => {
     const [integration] = await h.app.service.list();
     const all = await h.app.service.listRecordings(integration!.id);

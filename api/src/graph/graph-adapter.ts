@@ -329,6 +329,18 @@ export class GraphAdapter implements GraphPort {
     return text;
   }
 
+  async getGroup(groupId: string): Promise<{ id: string; displayName: string | null } | undefined> {
+    try {
+      const g = await this.call('groups', `get group ${groupId}`, (c) =>
+        c.api(`/groups/${segment(groupId)}`).select(['id', 'displayName']).get() as Promise<{ id: string; displayName?: string | null }>,
+      );
+      return { id: g.id, displayName: g.displayName ?? null };
+    } catch (err) {
+      if (err instanceof GraphError && err.code === 'GRAPH_NOT_FOUND') return undefined;
+      throw err;
+    }
+  }
+
   async memberGroups(userId: string, groupIds: string[]): Promise<string[]> {
     const member: string[] = [];
     for (let i = 0; i < groupIds.length; i += 20) {

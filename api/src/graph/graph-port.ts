@@ -83,6 +83,8 @@ export interface GraphPort {
   /** recording content from `offset` on (HTTP Range), streamed */
   downloadRecording(recording: RecordingInfo, offset: number): Promise<ContentDownload>;
   transcriptVtt(transcript: TranscriptInfo): Promise<string>;
+  /** an Entra group by id; undefined when the directory has none (needs GroupMember.Read.All) */
+  getGroup(groupId: string): Promise<{ id: string; displayName: string | null } | undefined>;
   /** ids among `groupIds` the user is a transitive member of (needs GroupMember.Read.All) */
   memberGroups(userId: string, groupIds: string[]): Promise<string[]>;
 

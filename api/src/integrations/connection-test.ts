@@ -110,6 +110,20 @@ export async function testConnection(deps: ConnectionTestDeps, integrationId: st
     }, failure);
   }
 
+  const s = c.settings;
+  if (s.uploadScope === 'all') add({ id: 'groups', label: 'Upload scope groups exist', status: 'skipped', message: 'Every organizer is in scope.' });
+  else {
+    const ready = s.groupSource === 'entra' ? graphReady : kalturaOk;
+    await step(add, 'groups', `Upload scope groups exist in ${s.groupSource === 'entra' ? 'Entra ID' : 'Kaltura'}`, ready, async () => {
+      const missing: string[] = [];
+      for (const g of s.groups) {
+        const found = s.groupSource === 'entra' ? await c.graph.getGroup(g) : (await c.kaltura.getUser(g))?.isGroup;
+        if (!found) missing.push(g);
+      }
+      if (missing.length) throw new AppError('GROUP_NOT_FOUND', `No such group: ${missing.join(', ')}.`);
+    }, failure);
+  }
+
   const now = deps.clock.now();
   const failed = checks.filter((x) => x.status === 'fail');
   if (failed.length > 0) {

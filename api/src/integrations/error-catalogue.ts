@@ -73,6 +73,10 @@ export const errorCatalogue = {
     message: 'A category chosen for this integration does not exist in Kaltura.',
     fix: 'Create the category in KMC (Categories) with exactly this full name, or remove it from the integration\'s categories.',
   },
+  GROUP_NOT_FOUND: {
+    message: 'A group named in the upload scope does not exist.',
+    fix: 'Check the group ids in the upload scope: Kaltura groups as in KMC (Users > Groups), Entra groups by their object id.',
+  },
   DEFAULT_USER_NOT_FOUND: {
     message: 'The default Kaltura user for recordings does not exist.',
     fix: 'Create the user in KMC, or choose another default user.',

@@ -57,7 +57,7 @@ function silentConfig(serviceUrl: string, timeoutMs: number): kaltura.Configurat
 }
 
 function toUser(u: kaltura.objects.User): KalturaUserRecord {
-  return { id: String(u.id), email: u.email ?? undefined, firstName: u.firstName ?? undefined, lastName: u.lastName ?? undefined, status: Number(u.status ?? 1) };
+  return { id: String(u.id), email: u.email ?? undefined, firstName: u.firstName ?? undefined, lastName: u.lastName ?? undefined, status: Number(u.status ?? 1), isGroup: Number(u.type ?? 0) === 1 };
 }
 
 function toUploadToken(t: kaltura.objects.UploadToken): UploadTokenRecord {

@@ -12,6 +12,8 @@ export interface KalturaUserRecord {
   lastName?: string;
   /** 0 blocked, 1 active, 2 deleted */
   status: number;
+  /** a Kaltura group (a user of type GROUP), as opt-in / opt-out scopes name them */
+  isGroup?: boolean;
 }
 
 export interface KalturaEntryRecord {

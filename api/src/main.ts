@@ -144,7 +144,7 @@ export async function startApp(config: AppConfig, logger: Logger, overrides: App
       onError: (err, job) => logger.warn({ err, jobId: job?.id, kind: job?.kind }, 'worker problem'),
     });
     worker.start();
-    stopScheduler = startScheduler(duties, queue, config.schedule, logger);
+    stopScheduler = startScheduler(duties, queue, config.schedule, logger, () => clock.now());
   }
   logger.info({ url, mode: config.mode, role: config.role, store: config.store.kind }, 'app listening');
   let closing: Promise<void> | undefined;

@@ -121,9 +121,9 @@ export function createDuties(d: DutyDeps) {
     jobFor(name: DutyName, now = clock.now()) {
       return dutyJob(name, d.periods[DUTY_PERIOD[name]], now);
     },
-    /** the start-up round: workers started within the same minute share it */
-    startJobFor(name: DutyName, now = clock.now()) {
-      return dutyJob(name, 60_000, now, 'start');
+    /** the start-up round: workers started within the same minute share it; `own` makes one for this start alone */
+    startJobFor(name: DutyName, startedAt: number, own = false) {
+      return own ? dutyJob(name, 1, startedAt, 'start') : dutyJob(name, 60_000, startedAt, 'start');
     },
   };
 }
@@ -133,17 +133,22 @@ export type Duties = ReturnType<typeof createDuties>;
 /**
  * Each worker's timers: when a period starts, enqueue its duty job (idempotent across workers). At
  * start every duty is enqueued at once, so an enabled integration whose subscriptions went missing
- * while the app was down gets them back without waiting a period.
+ * while the app was down gets them back without waiting a period. Workers started together share one
+ * start-up round; a worker that restarts after that round finished gets its own.
  */
-export function startScheduler(duties: Duties, queue: Pick<JobQueue, 'enqueue'>, periods: DutyPeriods, logger: Logger): () => void {
-  const enqueue = (name: DutyName, start = false) =>
-    queue.enqueue(start ? duties.startJobFor(name) : duties.jobFor(name)).catch((err: unknown) => logger.warn({ err, duty: name }, 'could not queue a scheduled duty; will try at the next tick'));
+export function startScheduler(duties: Duties, queue: Pick<JobQueue, 'enqueue'>, periods: DutyPeriods, logger: Logger, now: () => number = Date.now): () => void {
+  const startedAt = now();
+  const warn = (name: DutyName) => (err: unknown) => logger.warn({ err, duty: name }, 'could not queue a scheduled duty; will try at the next tick');
+  const startRound = async (name: DutyName) => {
+    const { job, created } = await queue.enqueue(duties.startJobFor(name, startedAt));
+    if (!created && job.completedAt !== null && job.completedAt < startedAt) await queue.enqueue(duties.startJobFor(name, startedAt, true));
+  };
   const timers: NodeJS.Timeout[] = [];
   for (const name of DUTIES) {
-    void enqueue(name, true);
+    void startRound(name).catch(warn(name));
     const period = periods[DUTY_PERIOD[name]];
     // tick more often than the period, so a period's job is queued soon after it starts
-    const t = setInterval(() => void enqueue(name), Math.max(250, Math.min(period, 60_000) / 2));
+    const t = setInterval(() => void queue.enqueue(duties.jobFor(name)).catch(warn(name)), Math.max(250, Math.min(period, 60_000) / 2));
     t.unref();
     timers.push(t);
   }

@@ -37,9 +37,9 @@ describe('scheduled duties', () => {
     const duties = (now: () => number): Duties =>
       ({
         jobFor: (name: string) => dutyJob(name, 400, now()),
-        startJobFor: (name: string) => dutyJob(name, 60_000, now(), 'start'),
+        startJobFor: (name: string, at: number, own = false) => (own ? dutyJob(name, 1, at, 'start') : dutyJob(name, 60_000, at, 'start')),
       }) as unknown as Duties;
-    const stops = stores.map((s) => startScheduler(duties(() => clock.now()), new JobQueue({ jobs: s.jobs, clock }), periods, createLogger('silent')));
+    const stops = stores.map((s) => startScheduler(duties(() => clock.now()), new JobQueue({ jobs: s.jobs, clock }), periods, createLogger('silent'), () => clock.now()));
     try {
       await new Promise((r) => setTimeout(r, 450)); // at least two ticks of every worker's timers
       clock.advance(400); // the next period begins
@@ -52,5 +52,15 @@ describe('scheduled duties', () => {
       const mine = jobs.filter((j) => (j.payload as { duty: string }).duty === name);
       assert.equal(mine.length, 3, `${name}: start-up + two periods, across three workers (${mine.map((j) => j.idempotencyKey).join(', ')})`);
     }
+
+    // the start-up round is done; a worker that restarts now gets a round of its own
+    const queue = new JobQueue({ jobs: stores[0]!.jobs, clock });
+    for (let job = await queue.claim({ workerId: 'w', leaseMs: 10_000 }); job; job = await queue.claim({ workerId: 'w', leaseMs: 10_000 })) await queue.complete(job);
+    clock.advance(1_000);
+    const stop = startScheduler(duties(() => clock.now()), queue, periods, createLogger('silent'), () => clock.now());
+    await new Promise((r) => setTimeout(r, 100));
+    stop();
+    const starts = (await stores[0]!.jobs.list({ integrationId: SYSTEM_LANE, limit: 200 })).items.filter((j) => j.idempotencyKey.includes(':start:'));
+    assert.equal(starts.length, DUTIES.length * 2);
   });
 });

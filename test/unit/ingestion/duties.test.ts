@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../../api/src/clock.js';
-import { DUTIES, startScheduler, type Duties, type DutyPeriods } from '../../../api/src/ingestion/duties.js';
+import { createDuties, DUTIES, startScheduler, type Duties, type DutyDeps, type DutyPeriods } from '../../../api/src/ingestion/duties.js';
 import { dutyJob, SYSTEM_LANE } from '../../../api/src/ingestion/job-kinds.js';
 import { createLogger } from '../../../api/src/logging/logger.js';
 import { JobQueue } from '../../../api/src/queue/job-queue.js';
@@ -62,5 +62,34 @@ describe('scheduled duties', () => {
     stop();
     const starts = (await stores[0]!.jobs.list({ integrationId: SYSTEM_LANE, limit: 200 })).items.filter((j) => j.idempotencyKey.includes(':start:'));
     assert.equal(starts.length, DUTIES.length * 2);
+  });
+
+  it('the purge duty deletes finished jobs older than the retention, and keeps the rest', async () => {
+    const clock = new ManualClock(Date.parse('2026-12-01T00:00:00Z'));
+    const store = await openStore({ kind: 'sqlite', file: join(dir, 'purge.sqlite') }, { clock, secretBox: testKeys().box });
+    stores.push(store);
+    const queue = new JobQueue({ jobs: store.jobs, clock });
+    const day = 86_400_000;
+    const duties = createDuties({
+      store,
+      queue,
+      // no integration exists, so the other duties have nothing to touch
+      subscriptions: {} as DutyDeps['subscriptions'],
+      health: { jobs: store.jobs, integrations: store.integrations } as unknown as DutyDeps['health'],
+      clock,
+      logger: createLogger('silent'),
+      periods,
+      retentionMs: 14 * day,
+    });
+    await queue.enqueue({ kind: 'k', integrationId: 'int-a', idempotencyKey: 'old', payload: {} });
+    await queue.complete((await queue.claim({ workerId: 'w', leaseMs: 1000 }))!);
+    clock.advance(10 * day);
+    await queue.enqueue({ kind: 'k', integrationId: 'int-a', idempotencyKey: 'recent', payload: {} });
+    await queue.complete((await queue.claim({ workerId: 'w', leaseMs: 1000 }))!);
+    await queue.enqueue({ kind: 'k', integrationId: 'int-a', idempotencyKey: 'waiting', payload: {} });
+    clock.advance(5 * day);
+    await duties.runAll();
+    const left = (await store.jobs.list({ integrationId: 'int-a' })).items.map((j) => j.idempotencyKey).sort();
+    assert.deepEqual(left, ['recent', 'waiting']);
   });
 });

@@ -3,14 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createTlsTrust, type TlsTrust } from '../api/src/http/tls-trust.js';
-import { appEnvironment } from '../sandbox/app-environment.js';
-import { contentSha256 } from '../sandbox/content/deterministic-content.js';
-import { startEmulators, type Emulators } from '../sandbox/emulators.js';
-import type { Fixture } from '../sandbox/fixture/schema.js';
-import { freePort } from '../sandbox/process-utils.js';
 import type { Bench, Emit } from './metric.js';
-import { spawnApp, type AppProcess } from '../sandbox/app-process.js';
+import { startGraphLanes } from './support/graph-lanes.js';
+import { integrationLanes } from './support/integration-lanes.js';
+import { archived, checkContent, round1, scenario, subscribed, until, type Scenario } from './support/pipeline-scenario.js';
 import type { RawCopyJob, RawCopyResult } from './support/raw-copy.js';
 import { syntheticFixture, type SyntheticRecording } from './support/synthetic-fixture.js';
 
@@ -33,15 +29,25 @@ import { syntheticFixture, type SyntheticRecording } from './support/synthetic-f
  *  - backlog_recordings_per_min: BENCH_PIPELINE_BACKLOG (500) × 1 MiB recordings already in OneDrive
  *    when the app starts (found by its first sweep), from the app answering /healthz until the last is
  *    archived.
+ *  - backlog_recordings_per_min_10_integrations: the same with BENCH_PIPELINE_INTEGRATIONS (10)
+ *    integrations, each its own organization (support/integration-lanes.ts) with a backlog of
+ *    BENCH_PIPELINE_PER_INTEGRATION (100) × 1 MiB recordings, so the queue's turn-taking across
+ *    integrations and its cap per integration (MAX_ACTIVE_PER_INTEGRATION) are in the figure.
  *  - latency_p50_ms, latency_p95_ms: BENCH_PIPELINE_LATENCY (50) × 10 MiB recordings released one every
  *    BENCH_PIPELINE_RELEASE_MS (1000) ms; each from its release (the Graph emulator posts the change
  *    notification) until archived, seen by polling Kaltura every 50 ms.
+ *
+ * BENCH_PIPELINE_SCENARIOS (comma-separated: rss-100mib, big, backlog, backlog-integrations, latency)
+ * runs only those.
  */
 const MiB = 1024 * 1024;
 const BIG_MIB = Number(process.env['BENCH_PIPELINE_BIG_MIB'] ?? 1024);
 const BACKLOG = Number(process.env['BENCH_PIPELINE_BACKLOG'] ?? 500);
 const LATENCY_COUNT = Number(process.env['BENCH_PIPELINE_LATENCY'] ?? 50);
 const RELEASE_EVERY_MS = Number(process.env['BENCH_PIPELINE_RELEASE_MS'] ?? 1000);
+const INTEGRATIONS = Number(process.env['BENCH_PIPELINE_INTEGRATIONS'] ?? 10);
+const PER_INTEGRATION = Number(process.env['BENCH_PIPELINE_PER_INTEGRATION'] ?? 100);
+const ONLY = process.env['BENCH_PIPELINE_SCENARIOS']?.split(',').map((n) => n.trim());
 /** the app's default Kaltura chunk; the baseline uses the same */
 const CHUNK = 8 * MiB;
 
@@ -49,121 +55,22 @@ export const pipelineBench: Bench = {
   name: 'pipeline',
   async run(emit) {
     if (process.platform !== 'linux') {
-      for (const name of ['pipeline_throughput_ratio', 'peak_rss_mb_100mib', 'peak_rss_mb_1gib', 'backlog_recordings_per_min', 'latency_p50_ms', 'latency_p95_ms']) {
+      for (const name of ['pipeline_throughput_ratio', 'peak_rss_mb_100mib', 'peak_rss_mb_1gib', 'backlog_recordings_per_min', `backlog_recordings_per_min_${INTEGRATIONS}_integrations`, 'latency_p50_ms', 'latency_p95_ms']) {
         emit({ name, value: null, unit: '', skipped: 'needs Linux (/proc/<pid>/status for the peak RSS)' });
       }
       return;
     }
     const root = await mkdtemp(join(tmpdir(), 'bench-pipeline-'));
     try {
-      await rss100(root, emit);
-      await bigRecording(root, emit);
-      await backlog(root, emit);
-      await latency(root, emit);
+      const scenarios = { 'rss-100mib': rss100, big: bigRecording, backlog, 'backlog-integrations': backlogIntegrations, latency };
+      for (const [name, run] of Object.entries(scenarios)) if (!ONLY || ONLY.includes(name)) await run(root, emit);
     } finally {
       await rm(root, { recursive: true, force: true });
     }
   },
 };
 
-interface KalturaEntry {
-  referenceId: string | null;
-  status: number;
-  categories: string[];
-  contentSize: number | null;
-  contentSha256: string | null;
-}
-
-interface Scenario {
-  fixture: Fixture;
-  emulators: Emulators;
-  trust: TlsTrust;
-  dir: string;
-  env: Record<string, string>;
-  app?: AppProcess;
-  control<T>(emulator: { url: string }, method: string, path: string, body?: unknown): Promise<T>;
-  entries(): Promise<KalturaEntry[]>;
-  startApp(): Promise<AppProcess>;
-  release(recordingId: string): Promise<void>;
-}
-
-async function scenario<T>(root: string, name: string, recordings: SyntheticRecording[], run: (s: Scenario) => Promise<T>): Promise<T> {
-  const fixture = await syntheticFixture(recordings, { description: `bench: ${name}` });
-  const dir = join(root, name);
-  const emulators = await startEmulators(fixture, join(dir, 'emulators'));
-  const trust = createTlsTrust(emulators.tls.caCertPem);
-  const control = async <R>(emulator: { url: string }, method: string, path: string, body?: unknown): Promise<R> => {
-    const res = await trust.fetch(`${emulator.url}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${text.slice(0, 500)}`);
-    return (text ? JSON.parse(text) : undefined) as R;
-  };
-  await control(emulators.kaltura, 'POST', '/__control/settings', { readyDelayMs: 0 });
-  const env = { ...(await appEnvironment(fixture, emulators, join(dir, 'app'), await freePort())), LOG_LEVEL: 'info' };
-  const s: Scenario = {
-    fixture,
-    emulators,
-    trust,
-    dir,
-    env,
-    control,
-    entries: async () => (await control<{ entries: KalturaEntry[] }>(emulators.kaltura, 'GET', '/__control/state')).entries,
-    startApp: async () => {
-      s.app = await spawnApp(env);
-      return s.app;
-    },
-    release: async (recordingId) => {
-      const r = await control<{ notifications: Array<{ ok: boolean }> }>(emulators.graph, 'POST', `/__control/recordings/${encodeURIComponent(recordingId)}/available`);
-      if (!r.notifications.some((n) => n.ok)) throw new Error(`the release of ${recordingId} notified no subscription: ${JSON.stringify(r.notifications)}`);
-    },
-  };
-  try {
-    return await run(s);
-  } catch (err) {
-    if (s.app) process.stderr.write(`bench pipeline/${name}: the app's last output:\n${s.app.output().slice(-8000)}\n`);
-    throw err;
-  } finally {
-    await s.app?.stop();
-    await emulators.close();
-    await trust.dispatcher.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-const archived = (e: KalturaEntry) => e.status === 2 && e.categories.length > 0;
-
-async function until<T>(what: string, timeoutMs: number, everyMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
-/** the app subscribes at start; releases before that would notify nobody */
-async function subscribed(s: Scenario): Promise<void> {
-  await until('the app\'s Graph subscriptions', 30_000, 100, async () => {
-    const g = await s.control<{ subscriptions: Array<{ status: string }> }>(s.emulators.graph, 'GET', '/__control/state');
-    return g.subscriptions.filter((x) => x.status === 'active').length >= 2 ? true : undefined;
-  });
-}
-
-async function checkContent(entries: KalturaEntry[], recordings: SyntheticRecording[]): Promise<void> {
-  for (const r of recordings) {
-    const mine = entries.filter((e) => e.referenceId === `Teams_${r.id}`);
-    if (mine.length !== 1) throw new Error(`${mine.length} entries for ${r.id}`);
-    const expected = await contentSha256(r.seed, r.size);
-    if (mine[0]!.contentSize !== r.size || mine[0]!.contentSha256 !== expected) {
-      throw new Error(`${r.id}: Kaltura holds ${mine[0]!.contentSize} bytes with sha256 ${mine[0]!.contentSha256}, expected ${r.size} bytes with ${expected}`);
-    }
-  }
-}
+const synthetic = (name: string, recordings: SyntheticRecording[]) => syntheticFixture(recordings, { description: `bench: ${name}` });
 
 const mib = (bytes: number) => Math.round((bytes / MiB) * 10) / 10;
 
@@ -182,7 +89,7 @@ async function archiveOne(s: Scenario, r: SyntheticRecording, pollMs: number): P
 
 async function rss100(root: string, emit: Emit): Promise<void> {
   const r: SyntheticRecording = { id: 'bench-100mib', size: 100 * MiB, seed: 'bench-100mib', available: false };
-  await scenario(root, 'rss-100mib', [r], async (s) => {
+  await scenario(root, 'rss-100mib', await synthetic('rss-100mib', [r]), async (s) => {
     const { peakRss } = await archiveOne(s, r, 100);
     emit({ name: 'peak_rss_mb_100mib', value: mib(peakRss), unit: 'MiB' });
   });
@@ -190,7 +97,7 @@ async function rss100(root: string, emit: Emit): Promise<void> {
 
 async function bigRecording(root: string, emit: Emit): Promise<void> {
   const r: SyntheticRecording = { id: `bench-${BIG_MIB}mib`, size: BIG_MIB * MiB, seed: `bench-${BIG_MIB}mib`, available: false };
-  await scenario(root, 'big', [r], async (s) => {
+  await scenario(root, 'big', await synthetic('big', [r]), async (s) => {
     // the baseline first, while no app runs; the recording is visible to it through the control API's
     // release, which notifies nobody yet (the app has not subscribed)
     await s.control(s.emulators.graph, 'POST', `/__control/recordings/${encodeURIComponent(r.id)}/available`);
@@ -254,7 +161,7 @@ async function backlog(root: string, emit: Emit): Promise<void> {
     seed: `bench-backlog-${i}`,
     available: true,
   }));
-  await scenario(root, 'backlog', recordings, async (s) => {
+  await scenario(root, 'backlog', await synthetic('backlog', recordings), async (s) => {
     await s.startApp();
     const started = performance.now();
     const entries = await until(`${BACKLOG} recordings archived`, 30 * 60_000, 250, async () => {
@@ -267,6 +174,28 @@ async function backlog(root: string, emit: Emit): Promise<void> {
   });
 }
 
+async function backlogIntegrations(root: string, emit: Emit): Promise<void> {
+  const lanes = await integrationLanes(INTEGRATIONS, PER_INTEGRATION, MiB);
+  const total = lanes.recordings.length;
+  await scenario(
+    root,
+    'backlog-integrations',
+    lanes.fixture,
+    async (s) => {
+      await s.startApp();
+      const started = performance.now();
+      const entries = await until(`${total} recordings of ${INTEGRATIONS} integrations archived`, 30 * 60_000, 250, async () => {
+        const all = await s.entries();
+        return all.filter(archived).length >= total ? all : undefined;
+      });
+      const ms = performance.now() - started;
+      await checkContent(entries, lanes.recordings);
+      emit({ name: `backlog_recordings_per_min_${INTEGRATIONS}_integrations`, value: round1(total / (ms / 60_000)), unit: 'recordings/min', jobs: total });
+    },
+    { graph: (emulators) => startGraphLanes(emulators, lanes.lanes) },
+  );
+}
+
 async function latency(root: string, emit: Emit): Promise<void> {
   const recordings: SyntheticRecording[] = Array.from({ length: LATENCY_COUNT }, (_, i) => ({
     id: `bench-latency-${i}`,
@@ -274,7 +203,7 @@ async function latency(root: string, emit: Emit): Promise<void> {
     seed: `bench-latency-${i}`,
     available: false,
   }));
-  await scenario(root, 'latency', recordings, async (s) => {
+  await scenario(root, 'latency', await synthetic('latency', recordings), async (s) => {
     await s.startApp();
     await subscribed(s);
     // let the start-up sweep (which finds nothing) finish, so it is not in the first figures
@@ -315,8 +244,4 @@ async function latency(root: string, emit: Emit): Promise<void> {
 /** nearest rank */
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-function round1(n: number): number {
-  return Math.round(n * 10) / 10;
 }

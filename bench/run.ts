@@ -3,12 +3,13 @@
  * ({"name","value","unit"}) on stdout. Add a bench by adding it to the list.
  * `npm run bench -- pipeline` runs only the benches named.
  */
+import { callsBench } from './calls.js';
 import type { Bench, Metric } from './metric.js';
 import { pipelineBench } from './pipeline.js';
 import { slowBodiesBench } from './slow-bodies.js';
 import { storeBench } from './store.js';
 
-const all: Bench[] = [storeBench, pipelineBench, slowBodiesBench];
+const all: Bench[] = [storeBench, pipelineBench, callsBench, slowBodiesBench];
 const only = process.argv.slice(2);
 const unknown = only.filter((n) => !all.some((b) => b.name === n));
 if (unknown.length) {

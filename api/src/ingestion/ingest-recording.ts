@@ -91,11 +91,13 @@ export function createIngestRecordingHandler(deps: IngestDeps) {
     try {
       const meeting = await c.graph.getMeeting(organizerId, payload.meetingId);
       // the recording itself, before anything is made in Kaltura: one Graph does not have gets no entry
-      const found = await c.graph.getRecording(organizerId, payload.meetingId, payload.recordingId);
-      if (!found) {
+      // (once its content is attached, it no longer matters whether Teams still has it)
+      const uploaded = progress.step === 'attached' || progress.step === 'archived';
+      const found = uploaded ? undefined : await c.graph.getRecording(organizerId, payload.meetingId, payload.recordingId);
+      if (!uploaded && !found) {
         throw new AppError('RECORDING_NOT_FOUND', `Graph has no recording ${payload.recordingId} in meeting ${payload.meetingId} of ${organizerId}`);
       }
-      const recording: RecordingInfo = { ...found, id: payload.recordingId, meetingId: payload.meetingId, organizerId };
+      const recording: RecordingInfo = { createdDateTime: meeting.endDateTime, ...found, id: payload.recordingId, meetingId: payload.meetingId, organizerId };
       const organizer = (await c.graph.getUser(organizerId)) ?? { id: organizerId, userPrincipalName: organizerId };
       await record({
         state: 'queued',

@@ -8,7 +8,7 @@ import type { AppProcess } from '../../sandbox/app-process.js';
 import { startAppProcesses, type AppProcesses } from '../../sandbox/app-processes.js';
 import { contentSha256 } from '../../sandbox/content/deterministic-content.js';
 import { pendingReleases } from '../../sandbox/demo-release.js';
-import { FERRETDB_HOW_TO, findFerretDb } from '../../sandbox/ferretdb-server.js';
+import { FERRETDB_INSTALL, findFerretDb } from '../../sandbox/ferretdb-server.js';
 import type { Fixture } from '../../sandbox/fixture/schema.js';
 import { freePort } from '../../sandbox/process-utils.js';
 import { waitFor, type KalturaEntryState } from '../support/app-harness.js';
@@ -90,7 +90,7 @@ describe('scale-out: one web and two worker processes on FerretDB', function () 
     this.timeout(120_000);
     const ferret = findFerretDb();
     if (!ferret.found) {
-      toolMissing('scale-out run', `${ferret.reason}. To run it: ${FERRETDB_HOW_TO}`);
+      toolMissing('scale-out run', `${ferret.reason}. To run it: ${FERRETDB_INSTALL}.`);
       return this.skip();
     }
     fixture = await syntheticFixture([...small, ...big], { description: 'scale-out: the demo plus 50 recordings', keepDemoMeetings: true });
@@ -237,11 +237,13 @@ describe('scale-out: one web and two worker processes on FerretDB', function () 
     }
     assert.ok(sweepsPerPeriod.size >= 1 && sweepsPerPeriod.size <= periodsTouched(SWEEP_PERIOD_MS, startedAt, endedAt), `sweep periods: ${[...sweepsPerPeriod.keys()]}`);
     assert.ok([...sweepsPerPeriod.values()].every((n) => n === 1), 'one sweep per period');
-    // the secret-expiry check reads the app registration (GET /applications) once per check
+    // the secret-expiry check reads the app registration (GET /applications) once per check; the
+    // start-up round counts as its period's, or a deployment would check twice at every start
     const expiryChecks = requests.filter((r) => r.method === 'GET' && /\/applications$/.test(r.path)).length;
+    const expiryPeriods = periodsTouched(SECRET_EXPIRY_PERIOD_MS, startedAt, endedAt);
     assert.ok(
-      expiryChecks >= 1 && expiryChecks <= periodsTouched(SECRET_EXPIRY_PERIOD_MS, startedAt, endedAt),
-      `the secret-expiry check ran ${expiryChecks} times in one period (once per worker, not once in all)`,
+      expiryChecks >= 1 && expiryChecks <= expiryPeriods,
+      `the secret-expiry check ran ${expiryChecks} times in ${expiryPeriods} period(s) of ${SECRET_EXPIRY_PERIOD_MS / 3_600_000} h, across two workers`,
     );
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import kaltura from 'kaltura-client';
 import { entryName } from '../../api/src/ingestion/entry-text.js';
-import { ingestRecordingJob } from '../../api/src/ingestion/job-kinds.js';
+import { attachTranscriptJob, ingestRecordingJob } from '../../api/src/ingestion/job-kinds.js';
 import { uploadFileName } from '../../api/src/ingestion/upload-tokens.js';
 import type { IntegrationSettings } from '../../api/src/integrations/settings.js';
 import { contentSha256 } from '../../sandbox/content/deterministic-content.js';
@@ -122,6 +122,17 @@ describe('ingestion: ids from notifications are checked before any call', functi
     assert.equal(failed.lastError?.code, 'GRAPH_ID_INVALID');
     assert.equal(failed.attempts, 1, 'not retried');
     assert.deepEqual((await graphLog(h)).filter((r) => r.path.includes('/onlineMeetings')), []);
+  });
+
+  it('a transcript job whose payload names such an id fails at once too', async () => {
+    const sko = h.e.fixture.meetings[1]!;
+    const { job } = await h.app.store.jobs.enqueue(attachTranscriptJob(await integrationId(h), { meetingId: sko.id, transcriptId: "..')/content?x=" }, 'sweep'));
+    const failed = await waitFor('the transcript job failed', async () => {
+      const j = await h.app.store.jobs.get(job.id);
+      return j?.state === 'failed' ? j : undefined;
+    });
+    assert.equal(failed.lastError?.code, 'GRAPH_ID_INVALID');
+    assert.equal(failed.attempts, 1, 'not retried');
   });
 
   it("a well-formed id Graph does not have: the recording's metadata is read first, its 404 fails the job for good, no entry", async () => {

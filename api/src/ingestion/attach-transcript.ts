@@ -3,7 +3,7 @@ import type { ActiveJob } from '../store/model.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { RecordingRepository } from '../store/store.js';
 import { updateOrganizerNoticeJob } from './job-kinds.js';
-import { organizerFromMeetingId } from './graph-ids.js';
+import { isArtifactId, isEntraObjectId, isMeetingId, organizerFromMeetingId } from './graph-ids.js';
 import type { IntegrationContexts } from './integration-context.js';
 import { attachTranscriptsOfMeeting, type TranscriptOutcome } from './transcripts.js';
 
@@ -25,6 +25,10 @@ export interface AttachTranscriptDeps {
 export function createAttachTranscriptHandler(deps: AttachTranscriptDeps) {
   return async (job: ActiveJob): Promise<{ outcome: TranscriptOutcome | 'skipped' }> => {
     const p = job.payload as { meetingId: string; transcriptId: string | null; organizerId?: string };
+    // ids come from notifications: nothing Graph would not give out reaches a URL
+    if (!isMeetingId(p.meetingId) || (p.transcriptId !== null && !isArtifactId(p.transcriptId)) || (p.organizerId !== undefined && !isEntraObjectId(p.organizerId))) {
+      throw new AppError('GRAPH_ID_INVALID', 'the job names a meeting, transcript or organizer id that Graph would not give out');
+    }
     const organizerId = p.organizerId ?? organizerFromMeetingId(p.meetingId);
     if (!organizerId) throw new AppError('ORGANIZER_UNKNOWN', `cannot tell the organizer of meeting ${p.meetingId}`);
     const c = await deps.contexts.get(job.integrationId);

@@ -121,9 +121,9 @@ export function createDuties(d: DutyDeps) {
     jobFor(name: DutyName, now = clock.now()) {
       return dutyJob(name, d.periods[DUTY_PERIOD[name]], now);
     },
-    /** the start-up round: workers started within the same minute share it; `own` makes one for this start alone */
-    startJobFor(name: DutyName, startedAt: number, own = false) {
-      return own ? dutyJob(name, 1, startedAt, 'start') : dutyJob(name, 60_000, startedAt, 'start');
+    /** a round for this start of this worker alone */
+    startJobFor(name: DutyName, startedAt: number) {
+      return dutyJob(name, 1, startedAt, 'start');
     },
   };
 }
@@ -132,16 +132,18 @@ export type Duties = ReturnType<typeof createDuties>;
 
 /**
  * Each worker's timers: when a period starts, enqueue its duty job (idempotent across workers). At
- * start every duty is enqueued at once, so an enabled integration whose subscriptions went missing
- * while the app was down gets them back without waiting a period. Workers started together share one
- * start-up round; a worker that restarts after that round finished gets its own.
+ * start every duty's current period is enqueued at once (so the start counts as that period's run,
+ * not an extra one). The subscription check also runs at every start of a worker whose period's
+ * check had already finished: Graph may have forgotten the subscriptions while the app was down
+ * (and the sandbox's emulators always do), and waiting a period would leave recordings unannounced.
  */
 export function startScheduler(duties: Duties, queue: Pick<JobQueue, 'enqueue'>, periods: DutyPeriods, logger: Logger, now: () => number = Date.now): () => void {
   const startedAt = now();
   const warn = (name: DutyName) => (err: unknown) => logger.warn({ err, duty: name }, 'could not queue a scheduled duty; will try at the next tick');
   const startRound = async (name: DutyName) => {
-    const { job, created } = await queue.enqueue(duties.startJobFor(name, startedAt));
-    if (!created && job.completedAt !== null && job.completedAt < startedAt) await queue.enqueue(duties.startJobFor(name, startedAt, true));
+    const { job, created } = await queue.enqueue(duties.jobFor(name, startedAt));
+    const done = !created && job.completedAt !== null && job.completedAt < startedAt;
+    if (name === 'subscriptions' && done) await queue.enqueue(duties.startJobFor(name, startedAt));
   };
   const timers: NodeJS.Timeout[] = [];
   for (const name of DUTIES) {

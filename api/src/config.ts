@@ -72,7 +72,7 @@ export const settings = {
     doc: 'Bot Connector service URL used for proactive messages when no conversation reference is stored yet.',
   },
   SEED_INTEGRATIONS_FILE: {
-    doc: 'JSON file of integrations to create at start when none of that name exists (never overwritten); the sandbox declares its demo integration this way.',
+    doc: 'JSON file of integrations to create at start (by the `web` or `all` process) when none of that name exists (never overwritten); created disabled unless `"enabled": true`; the sandbox declares its demo integration this way.',
   },
   WORKER_CONCURRENCY: { default: '4', doc: 'Jobs one process runs at once (each upload holds two 4 MiB chunks in memory).' },
   MAX_ACTIVE_PER_INTEGRATION: {

@@ -119,7 +119,8 @@ export async function startApp(config: AppConfig, logger: Logger, overrides: App
     clock,
     logger,
   });
-  if (config.seedIntegrationsFile) await seedIntegrations(config.seedIntegrationsFile, service, logger);
+  // one role seeds, so processes starting together never both create the same integration
+  if (config.seedIntegrationsFile && config.role !== 'worker') await seedIntegrations(config.seedIntegrationsFile, service, logger);
 
   let shuttingDown = false;
   const readiness = storeReadiness({ store, logger, shuttingDown: () => shuttingDown });

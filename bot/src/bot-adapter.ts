@@ -5,9 +5,8 @@ import { MsalBotCredentialsFactory } from './bot-credentials.js';
 import { BotConfigError } from './bot-errors.js';
 import { fetchConnectorHttpClient } from './connector-http-client.js';
 
-export const DEFAULT_LOGIN_AUTHORITY = 'https://login.microsoftonline.com';
-/** Teams' global Bot Connector; use the regional serviceUrl of an incoming activity when there is one. */
-export const DEFAULT_TEAMS_SERVICE_URL = 'https://smba.trafficmanager.net/teams/';
+/** msal-node carries this authority's metadata itself; for any other one it is given (see below). */
+const MICROSOFT_LOGIN_AUTHORITY = 'https://login.microsoftonline.com';
 /** The tenant botbuilder gets MultiTenant bot tokens from. */
 export const MULTI_TENANT_BOT_TENANT = 'botframework.com';
 
@@ -16,14 +15,14 @@ export interface BotAdapterConfig {
   appId: string;
   /** the bot app registration's client secret (BOT_PASSWORD); never logged */
   appPassword: string;
-  /** how the bot is registered in Azure Bot Service; new registrations are SingleTenant */
-  appType?: 'SingleTenant' | 'MultiTenant';
+  /** how the bot is registered in Azure Bot Service (BOT_TYPE) */
+  appType: 'SingleTenant' | 'MultiTenant';
   /** tenant of the bot's app registration (BOT_TENANT_ID); required for SingleTenant */
   appTenantId?: string;
   /** the login authority's origin: login.microsoftonline.com, a national cloud's, or the sandbox's Entra emulator */
-  loginAuthority?: string;
-  /** the Bot Connector to send to when no serviceUrl is known for a conversation */
-  serviceUrl?: string;
+  loginAuthority: string;
+  /** the Bot Connector to send to when no serviceUrl is known for a conversation (BOT_CONNECTOR_URL) */
+  serviceUrl: string;
   /** the token scope's resource; only for clouds whose connector is not api.botframework.com */
   oAuthScope?: string;
 }
@@ -54,12 +53,12 @@ export interface BotConnection {
 export function createBotAdapter(config: BotAdapterConfig, options: BotAdapterOptions = {}): BotConnection {
   const { appId, appPassword } = config;
   if (!appId || !appPassword) throw new BotConfigError('the bot needs its app id and password');
-  const appType = config.appType ?? 'MultiTenant';
+  const appType = config.appType;
   if (appType === 'SingleTenant' && !config.appTenantId) {
     throw new BotConfigError('a SingleTenant bot needs the tenant id of its app registration');
   }
   const tenant = appType === 'SingleTenant' ? config.appTenantId! : (config.appTenantId ?? MULTI_TENANT_BOT_TENANT);
-  const authority = new URL(config.loginAuthority ?? DEFAULT_LOGIN_AUTHORITY);
+  const authority = new URL(config.loginAuthority);
   if (authority.protocol !== 'https:') throw new BotConfigError(`the login authority must be https, not ${authority.origin}`);
   const fetchImpl = options.fetch ?? globalThis.fetch;
 
@@ -71,7 +70,7 @@ export function createBotAdapter(config: BotAdapterConfig, options: BotAdapterOp
       authority: authorityUrl,
       // msal has built-in metadata only for Microsoft's hosts; for others (the sandbox, a private cloud)
       // it is given, so no discovery call is made and a bad tenant fails at the token endpoint
-      ...(authority.origin !== DEFAULT_LOGIN_AUTHORITY
+      ...(authority.origin !== MICROSOFT_LOGIN_AUTHORITY
         ? { knownAuthorities: [authority.host], authorityMetadata: authorityMetadataFor(authorityUrl) }
         : {}),
     },
@@ -85,5 +84,5 @@ export function createBotAdapter(config: BotAdapterConfig, options: BotAdapterOp
     undefined,
     { httpClient: fetchConnectorHttpClient(fetchImpl, options.requestTimeoutMs) },
   );
-  return { adapter: new CloudAdapter(auth), appId, serviceUrl: config.serviceUrl ?? DEFAULT_TEAMS_SERVICE_URL };
+  return { adapter: new CloudAdapter(auth), appId, serviceUrl: config.serviceUrl };
 }

@@ -81,7 +81,7 @@ export function storeContract(name: string, factory: () => Promise<StoreHarness>
       h = await factory();
       store = h.store;
       clock = h.clock;
-      queue = new JobQueue({ jobs: store.jobs, clock, random: () => 0.5, maxStalledCount: 1 });
+      queue = new JobQueue({ defaultMaxAttempts: 5, jobs: store.jobs, clock, random: () => 0.5, maxStalledCount: 1 });
     });
 
     afterEach(async function () {
@@ -202,7 +202,7 @@ export function storeContract(name: string, factory: () => Promise<StoreHarness>
 
       it('makes one job when the same key is enqueued concurrently from two stores', async function () {
         const second = await another();
-        const secondQueue = new JobQueue({ jobs: second.jobs, clock });
+        const secondQueue = new JobQueue({ defaultMaxAttempts: 5, jobs: second.jobs, clock });
         const results = await Promise.all(
           Array.from({ length: 10 }, (_, i) =>
             (i % 2 ? queue : secondQueue).enqueue({ kind: 'sweep', integrationId: 'int-a', idempotencyKey: 'same', payload: { i } }),
@@ -286,7 +286,7 @@ export function storeContract(name: string, factory: () => Promise<StoreHarness>
       it('never gives one job to two claimers at once (two stores, many concurrent claims)', async function () {
         for (let i = 0; i < 24; i++) await enqueue(`c-${i}`, `int-${i % 3}`);
         const second = await another();
-        const queues = [queue, new JobQueue({ jobs: second.jobs, clock })];
+        const queues = [queue, new JobQueue({ defaultMaxAttempts: 5, jobs: second.jobs, clock })];
         const claimed: string[] = [];
         await Promise.all(
           Array.from({ length: 8 }, async (_, worker) => {

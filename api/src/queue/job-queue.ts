@@ -24,8 +24,8 @@ export interface JobQueueOptions {
   retry?: Partial<RetryPolicy>;
   /** a job whose lease expires more often than this fails with JOB_STALLED (default 2) */
   maxStalledCount?: number;
-  /** default 5 */
-  defaultMaxAttempts?: number;
+  /** attempts of a job whose factory names none (JOB_MAX_ATTEMPTS) */
+  defaultMaxAttempts: number;
 }
 
 /** A job from one of the factories (ingestion/job-kinds.ts), optionally delayed. */
@@ -59,7 +59,7 @@ export class JobQueue {
     this.random = options.random ?? Math.random;
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.maxStalledCount = options.maxStalledCount ?? 2;
-    this.defaultMaxAttempts = options.defaultMaxAttempts ?? 5;
+    this.defaultMaxAttempts = options.defaultMaxAttempts;
   }
 
   get retryPolicy(): Readonly<RetryPolicy> {

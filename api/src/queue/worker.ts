@@ -25,12 +25,12 @@ export interface WorkerOptions {
   workerId: string;
   /** by job kind; the worker claims only these kinds */
   handlers: Record<string, JobHandler>;
-  /** jobs run at once by this worker (default 2) */
-  concurrency?: number;
-  /** default 60 s */
-  leaseMs?: number;
-  /** wait when there is nothing to do (default 1 s) */
-  pollMs?: number;
+  /** jobs run at once by this worker (WORKER_CONCURRENCY) */
+  concurrency: number;
+  /** how long a claim holds a job between renewals (WORKER_LEASE_MS) */
+  leaseMs: number;
+  /** wait when there is nothing to do (WORKER_POLL_MS) */
+  pollMs: number;
   /** how often this worker looks for stalled leases (default leaseMs) */
   stalledCheckMs?: number;
   /** fairness and scope (see JobRepository.claim) */
@@ -57,8 +57,7 @@ class ShutdownError extends CodedError {
 /** Claims and runs jobs: `concurrency` loops, each claim → handle (lease kept alive) → complete/fail. */
 export function createWorker(options: WorkerOptions): Worker {
   const { queue, handlers } = options;
-  const leaseMs = options.leaseMs ?? 60_000;
-  const pollMs = options.pollMs ?? 1_000;
+  const { leaseMs, pollMs } = options;
   const kinds = Object.keys(handlers);
   const report = options.onError ?? (() => undefined);
   const stopping = new AbortController();
@@ -138,7 +137,7 @@ export function createWorker(options: WorkerOptions): Worker {
   return {
     start() {
       if (loops.length > 0) return;
-      loops = Array.from({ length: options.concurrency ?? 2 }, () => loop());
+      loops = Array.from({ length: options.concurrency }, () => loop());
       stalledTimer = setInterval(() => {
         queue.recoverStalled().catch((error: unknown) => report(error));
       }, options.stalledCheckMs ?? leaseMs);

@@ -39,7 +39,7 @@ describe('scheduled duties', () => {
         jobFor: (name: string, at = now()) => dutyJob(name, 400, at),
         startJobFor: (name: string, at: number) => dutyJob(name, 1, at, 'start'),
       }) as unknown as Duties;
-    const stops = stores.map((s) => startScheduler(duties(() => clock.now()), new JobQueue({ jobs: s.jobs, clock }), periods, createLogger('silent'), () => clock.now()));
+    const stops = stores.map((s) => startScheduler(duties(() => clock.now()), new JobQueue({ defaultMaxAttempts: 5, jobs: s.jobs, clock }), periods, createLogger('silent'), () => clock.now()));
     try {
       await new Promise((r) => setTimeout(r, 450)); // at least two ticks of every worker's timers
       clock.advance(400); // the next period begins
@@ -54,7 +54,7 @@ describe('scheduled duties', () => {
     }
 
     // the period's jobs are done; a worker that restarts now checks the subscriptions again, and only those
-    const queue = new JobQueue({ jobs: stores[0]!.jobs, clock });
+    const queue = new JobQueue({ defaultMaxAttempts: 5, jobs: stores[0]!.jobs, clock });
     for (let job = await queue.claim({ workerId: 'w', leaseMs: 10_000 }); job; job = await queue.claim({ workerId: 'w', leaseMs: 10_000 })) await queue.complete(job);
     clock.advance(1); // still the same period, whose jobs are done
     const stop = startScheduler(duties(() => clock.now()), queue, periods, createLogger('silent'), () => clock.now());
@@ -68,7 +68,7 @@ describe('scheduled duties', () => {
     const clock = new ManualClock(Date.parse('2026-12-01T00:00:00Z'));
     const store = await openStore({ kind: 'sqlite', file: join(dir, 'purge.sqlite') }, { clock, secretBox: testKeys().box });
     stores.push(store);
-    const queue = new JobQueue({ jobs: store.jobs, clock });
+    const queue = new JobQueue({ defaultMaxAttempts: 5, jobs: store.jobs, clock });
     const day = 86_400_000;
     const duties = createDuties({
       store,

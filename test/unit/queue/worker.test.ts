@@ -16,6 +16,8 @@ import type { Job } from '../../../api/src/store/model.js';
 import type { Store } from '../../../api/src/store/store.js';
 
 const silent = createLogger('silent');
+/** what WORKER_CONCURRENCY and WORKER_LEASE_MS give by default */
+const defaults = { concurrency: 2, leaseMs: 60_000 };
 
 const until = async (check: () => Promise<boolean>, what: string, ms = 5000) => {
   const deadline = Date.now() + ms;
@@ -32,7 +34,7 @@ describe('queue worker', function () {
 
   const open = async (clock: Clock) => {
     store = await openStore({ kind: 'sqlite', file: join(dir, 'w.sqlite') }, { clock, secretBox: createSecretBox([{ id: 'k', key: randomBytes(32) }]) });
-    queue = new JobQueue({ jobs: store.jobs, clock, retry: { baseDelayMs: 60_000 } });
+    queue = new JobQueue({ defaultMaxAttempts: 5, jobs: store.jobs, clock, retry: { baseDelayMs: 60_000 } });
   };
   const enqueue = (key: string, kind = 'work', integrationId = 'int-a') => queue.enqueue({ kind, integrationId, idempotencyKey: key, payload: { key } });
   const job = async (key: string, kind = 'work') => (await store.jobs.list({ kind, limit: 200 })).items.find((j) => j.idempotencyKey === key) as Job;
@@ -56,7 +58,7 @@ describe('queue worker', function () {
       if (j.idempotencyKey === 'flaky') throw Object.assign(new Error('reset'), { code: 'NET_RESET', retryable: true });
       return { entryId: '0_x' };
     };
-    const worker = createWorker({ logger: silent, queue, workerId: 'w', handlers: { work: handler }, pollMs: 20, leaseMs: 5000 });
+    const worker = createWorker({ ...defaults, logger: silent, queue, workerId: 'w', handlers: { work: handler }, pollMs: 20, leaseMs: 5000 });
     worker.start();
     await until(async () => (await job('ok')).state === 'completed' && (await job('flaky')).state === 'queued' && (await job('flaky')).lastError !== null, 'jobs to settle');
     await worker.stop();
@@ -79,6 +81,7 @@ describe('queue worker', function () {
       },
     });
     const worker = createWorker({
+      ...defaults,
       logger: createLogger('info', sink),
       queue,
       workerId: 'w',
@@ -100,6 +103,7 @@ describe('queue worker', function () {
     await enqueue('a1');
     let calls = 0;
     const worker = createWorker({
+      ...defaults,
       logger: silent,
       queue,
       workerId: 'w',
@@ -125,12 +129,12 @@ describe('queue worker', function () {
   it('claims only the kinds it has handlers for', async function () {
     await open(systemClock);
     await enqueue('x', 'mystery');
-    const worker = createWorker({ logger: silent, queue, workerId: 'w', pollMs: 20, handlers: { work: async () => undefined } });
+    const worker = createWorker({ ...defaults, logger: silent, queue, workerId: 'w', pollMs: 20, handlers: { work: async () => undefined } });
     worker.start();
     await new Promise((r) => setTimeout(r, 100));
     await worker.stop();
     assert.equal((await job('x', 'mystery')).state, 'queued');
-    const w2 = createWorker({ logger: silent, queue, workerId: 'w2', pollMs: 20, handlers: { mystery: async () => undefined } });
+    const w2 = createWorker({ ...defaults, logger: silent, queue, workerId: 'w2', pollMs: 20, handlers: { mystery: async () => undefined } });
     w2.start();
     await until(async () => (await job('x', 'mystery')).state === 'completed', 'completion');
     await w2.stop();
@@ -143,6 +147,7 @@ describe('queue worker', function () {
     let aborted: unknown = null;
     let renewedTo = 0;
     const worker = createWorker({
+      ...defaults,
       logger: silent,
       queue,
       workerId: 'w',
@@ -186,6 +191,7 @@ describe('queue worker', function () {
     await enqueue('slow');
     let started = false;
     const worker = createWorker({
+      ...defaults,
       logger: silent,
       queue,
       workerId: 'w',

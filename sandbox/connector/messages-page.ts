@@ -11,7 +11,8 @@ export interface PagePerson {
  * The sandbox's stand-in for each person's Teams chat with the bot: the cards the bot sent, newest
  * first, for one person or everyone. Refreshes itself so a demo shows messages as they arrive.
  */
-export function renderMessagesPage(people: PagePerson[], activities: CapturedActivity[], selected?: PagePerson): string {
+export function renderMessagesPage(people: PagePerson[], captured: CapturedActivity[], selected?: PagePerson): string {
+  const activities = asTeamsShowsThem(captured);
   const shown = activities
     .filter((a) => !selected || a.recipient.aadObjectId.toLowerCase() === selected.aadObjectId.toLowerCase())
     .slice()
@@ -41,9 +42,23 @@ ${items}
 </body></html>`;
 }
 
-function renderActivity(a: CapturedActivity): string {
+type Shown = CapturedActivity & { updatedAt?: string };
+
+/** As a chat shows them: each message once, in its latest version (an update changes it in place). */
+function asTeamsShowsThem(captured: CapturedActivity[]): Shown[] {
+  const shown: Shown[] = [];
+  for (const a of captured) {
+    const original = a.kind === 'update' ? shown.findIndex((x) => x.conversation.id === a.conversation.id && x.id === a.id) : -1;
+    if (original < 0) shown.push(a);
+    else shown[original] = { ...a, kind: shown[original]!.kind, timestamp: shown[original]!.timestamp, updatedAt: a.timestamp };
+  }
+  return shown;
+}
+
+function renderActivity(a: Shown): string {
   const cards = summarizeCards(a.attachments);
-  const meta = `${esc(a.timestamp)} · to ${esc(a.recipient.name)} · ${esc(a.kind)}${a.type !== 'message' ? ` · ${esc(a.type)}` : ''}`;
+  const updated = a.updatedAt ? ` · updated ${esc(a.updatedAt)}` : '';
+  const meta = `${esc(a.timestamp)} · to ${esc(a.recipient.name)} · ${esc(a.kind)}${a.type !== 'message' ? ` · ${esc(a.type)}` : ''}${updated}`;
   const text = a.text ? `<p>${esc(a.text)}</p>` : '';
   const body = cards
     .map((c) => {

@@ -5,7 +5,7 @@ import { SignJWT } from 'jose';
 import { recordingArchivedCard } from '../../bot/src/archived-card.js';
 import { createBotAdapter, type BotAdapterConfig, type BotConnection } from '../../bot/src/bot-adapter.js';
 import { BotSendError } from '../../bot/src/bot-errors.js';
-import { sendProactiveCard } from '../../bot/src/proactive-card.js';
+import { sendProactiveCard, updateProactiveCard } from '../../bot/src/proactive-card.js';
 import { createConnectorEmulator } from '../../sandbox/connector/connector-emulator.js';
 import type { CapturedActivity, ConnectorConversation } from '../../sandbox/connector/connector-store.js';
 import { startEmulator } from '../../sandbox/emulator/emulator-server.js';
@@ -408,6 +408,15 @@ describe('Bot Connector emulator, driven by botbuilder', () => {
       const someoneElse = fixture.users.find((u) => u.id !== organizer.id)!;
       const theirs = await (await env.trust.fetch(`${env.connector.url}/__control/?user=${someoneElse.id}`)).text();
       assert.match(theirs, /No messages from the bot yet/);
+    });
+
+    it('shows an updated card once, in its latest version, as a chat does', async () => {
+      const sent = await sendProactiveCard(bot(), { tenantId: fixture.tenant.id, userAadObjectId: organizer.id, card: card('Version one of the card') });
+      await updateProactiveCard(bot(), { serviceUrl: env.connector.url, conversationId: sent.conversationId, activityId: sent.activityId, card: card('Version two of the card') });
+      const html = await (await env.trust.fetch(`${env.connector.url}/__control/?user=${organizer.id}`)).text();
+      assert.match(html, /Version two of the card/);
+      assert.doesNotMatch(html, /Version one of the card/);
+      assert.match(html, /updated /);
     });
   });
 });

@@ -170,6 +170,30 @@ export function storeContract(name: string, factory: () => Promise<StoreHarness>
         await assert.rejects(store.integrations.setHealth('int_missing', health, 0), NotFoundError);
       });
 
+      it('health compare-and-set: of writers racing from two handles on one rev, exactly one wins', async function () {
+        const created = await store.integrations.create(integrationInput());
+        const second = await h.openAnother();
+        try {
+          const health = (code: string) => ({
+            state: 'warning' as const,
+            error: { code, message: code, fix: null, at: clock.now() },
+            problems: [{ code, severity: 'warning' as const, message: code, fix: null, since: clock.now() }],
+            checkedAt: null,
+            lastSuccessAt: null,
+          });
+          const results = await Promise.all(
+            Array.from({ length: 10 }, (_, i) => (i % 2 ? store : second).integrations.setHealth(created.id, health(`W${i}`), 0)),
+          );
+          const winners = results.filter((r) => r !== null);
+          assert.equal(winners.length, 1, `${winners.length} writers won the same rev`);
+          const stored = (await store.integrations.get(created.id))!.health;
+          assert.equal(stored.rev, 1);
+          assert.equal(stored.error!.code, winners[0]!.health.error!.code);
+        } finally {
+          await second.close();
+        }
+      });
+
       it('re-seals secrets under a rotated key, and deletes', async function () {
         const a = await store.integrations.create(integrationInput('A'));
         await store.integrations.create(integrationInput('B'));

@@ -7,7 +7,7 @@ import type { JobDoc, JobRevisionDoc } from './job-documents.js';
 import { createMongoAudit, type AuditDoc } from './mongo-audit.js';
 import { createMongoConversations, type ConversationDoc } from './mongo-conversations.js';
 import { createMongoCursors, type CursorDoc } from './mongo-cursors.js';
-import { createMongoIntegrationTable, type IntegrationDoc } from './mongo-integrations.js';
+import { createMongoIntegrationTable, type HealthRevisionDoc, type IntegrationDoc } from './mongo-integrations.js';
 import { createMongoJobs, type PauseDoc } from './mongo-jobs.js';
 import { createMongoRecordings, type RecordingDoc } from './mongo-recordings.js';
 import { createMongoSubscriptionTable, type SubscriptionDoc } from './mongo-subscriptions.js';
@@ -66,7 +66,7 @@ function buildStore(client: MongoClient, db: Db, deps: StoreDeps, ferret: boolea
   return {
     kind: 'mongodb',
     integrations: createIntegrationRepository(
-      createMongoIntegrationTable(db.collection<IntegrationDoc>(COLLECTIONS.integrations)),
+      createMongoIntegrationTable(db.collection<IntegrationDoc>(COLLECTIONS.integrations), db.collection<HealthRevisionDoc>(COLLECTIONS.integrationHealth)),
       secretBox,
       clock,
     ),

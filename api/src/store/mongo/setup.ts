@@ -15,6 +15,7 @@ export interface SetupStep {
 export const COLLECTIONS = {
   meta: 'meta',
   integrations: 'integrations',
+  integrationHealth: 'integration_health',
   jobs: 'jobs',
   jobRevisions: 'job_revisions',
   queuePauses: 'queue_pauses',
@@ -57,12 +58,27 @@ const INDEXES: Record<string, IndexDescription[]> = {
   ],
 };
 
+/** Added by later steps: each step creates its own, so an older database gets them on upgrade. */
+const LATER_INDEXES: Record<number, Record<string, IndexDescription[]>> = {
+  2: {
+    [COLLECTIONS.integrationHealth]: [{ key: { integrationId: 1, rev: -1 }, name: 'integration_health_newest' }],
+    [COLLECTIONS.recordings]: [{ key: { integrationId: 1, organizerId: 1, createdAt: -1, _id: -1 }, name: 'recordings_integration_organizer_newest' }],
+  },
+};
+
 export const SETUP_STEPS: readonly SetupStep[] = [
   {
     version: 1,
     name: 'collections and indexes',
     async run(db) {
       await Promise.all(Object.entries(INDEXES).map(([name, indexes]) => db.collection(name).createIndexes(indexes)));
+    },
+  },
+  {
+    version: 2,
+    name: 'health revisions; recordings by organizer',
+    async run(db) {
+      await Promise.all(Object.entries(LATER_INDEXES[2]!).map(([name, indexes]) => db.collection(name).createIndexes(indexes)));
     },
   },
 ];

@@ -1,3 +1,4 @@
+import './restify-on-node24.js';
 import restify, { type Server } from 'restify';
 import type { Logger } from '../logging/logger.js';
 import type { Readiness } from './readiness.js';

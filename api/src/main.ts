@@ -13,7 +13,7 @@ import { storeReadiness } from './http/readiness.js';
 import { createHttpServer, listen } from './http/server.js';
 import { createTlsTrust } from './net/tls-trust.js';
 import { createDuties, startScheduler } from './ingestion/duties.js';
-import { recordTranscriptWarning, type HealthDeps } from './ingestion/health.js';
+import type { HealthDeps } from './ingestion/health.js';
 import { IntegrationContexts } from './ingestion/integration-context.js';
 import { createJobHandlers } from './ingestion/pipeline.js';
 import { SubscriptionManager } from './ingestion/subscriptions.js';
@@ -90,7 +90,7 @@ export async function startApp(config: AppConfig, logger: Logger, overrides: App
     publicUrl: config.http.publicUrl,
     clock,
     logger,
-    onTranscriptProblem: (integrationId, err) => recordTranscriptWarning(health, integrationId, err),
+    onTranscriptProblem: async (integrationId, err) => void (await keeper.warning(integrationId, err)),
   });
   const duties = createDuties({ store, queue, subscriptions, health, clock, logger, periods: config.schedule, retentionMs: config.worker.retentionMs });
   const handlers = createJobHandlers({

@@ -92,11 +92,6 @@ export async function probeTranscriptAccess(deps: Pick<HealthDeps, 'contexts'>, 
   }
 }
 
-/** A transcript-only problem is a warning: the integration keeps archiving recordings. */
-export async function recordTranscriptWarning(deps: Pick<HealthDeps, 'keeper'>, integrationId: string, err: AppError): Promise<void> {
-  await deps.keeper.warning(integrationId, err);
-}
-
 /** For the scheduler: re-test every paused integration that is enabled (a disabled one stays paused). */
 export async function recheckPaused(deps: HealthDeps): Promise<void> {
   for (const p of await deps.jobs.paused()) {

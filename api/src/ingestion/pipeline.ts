@@ -8,7 +8,7 @@ import type { JsonValue } from '../store/json.js';
 import type { Store } from '../store/store.js';
 import { createAttachTranscriptHandler } from './attach-transcript.js';
 import type { Duties } from './duties.js';
-import { recordTranscriptWarning, withHealth, type HealthDeps } from './health.js';
+import { withHealth, type HealthDeps } from './health.js';
 import { createIngestRecordingHandler } from './ingest-recording.js';
 import type { IntegrationContexts } from './integration-context.js';
 import { JobKind, sweepJob } from './job-kinds.js';
@@ -37,7 +37,8 @@ export interface HandlerDeps {
  */
 export function createJobHandlers(d: HandlerDeps): Record<string, JobHandler> {
   const { store, queue, contexts, health, clock, logger } = d;
-  const transcriptProblem = (integrationId: string, err: AppError) => recordTranscriptWarning(health, integrationId, err);
+  // a transcript-only problem is a warning: recordings go on
+  const transcriptProblem = async (integrationId: string, err: AppError) => void (await health.keeper.warning(integrationId, err));
   const notices = { notifier: d.notifier, recordings: store.recordings, queue, clock };
 
   const syncSubscriptions: JobHandler = async (job): Promise<JsonValue> => {

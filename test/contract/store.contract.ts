@@ -686,6 +686,14 @@ export function storeContract(name: string, factory: () => Promise<StoreHarness>
     });
 
     describe('audit log', function () {
+      it('entries written in the same millisecond list newest first in the order they were written', async function () {
+        for (const action of ['integration.update', 'integration.disable', 'integration.delete']) {
+          await store.audit.append({ actor: { id: 'admin-1' }, action, integrationId: 'int-same-ms' });
+        }
+        const listed = (await store.audit.list({ integrationId: 'int-same-ms' })).items.map((a) => a.action);
+        assert.deepEqual(listed, ['integration.delete', 'integration.disable', 'integration.update']);
+      });
+
       it('appends with secrets redacted and pages newest first', async function () {
         const first = await store.audit.append({
           actor: { id: 'admin-1', name: 'Ada' },

@@ -52,18 +52,25 @@ export class SubscriptionManager {
     return Math.min(this.deps.lifetimeMs ?? MAX_LIFETIME_MS, MAX_LIFETIME_MS);
   }
 
-  /** ensures in progress in this process, by integration: one at a time (see keepOne for other processes) */
+  /**
+   * Subscription work in progress in this process, by integration: one at a time, so an admin's
+   * enable or disable never interleaves with a scheduled check (see keepOne for other processes).
+   */
   private readonly running = new Map<string, Promise<void>>();
 
-  async ensure(integrationId: string): Promise<void> {
+  private serialized(integrationId: string, work: () => Promise<void>): Promise<void> {
     const before = this.running.get(integrationId) ?? Promise.resolve();
-    const mine = before.catch(() => undefined).then(() => this.ensureNow(integrationId));
+    const mine = before.catch(() => undefined).then(work);
     const settled = mine.catch(() => undefined);
     this.running.set(integrationId, settled);
     void settled.then(() => {
       if (this.running.get(integrationId) === settled) this.running.delete(integrationId);
     });
     return mine;
+  }
+
+  ensure(integrationId: string): Promise<void> {
+    return this.serialized(integrationId, () => this.ensureNow(integrationId));
   }
 
   private async ensureNow(integrationId: string): Promise<void> {
@@ -150,7 +157,11 @@ export class SubscriptionManager {
   }
 
   /** On disable or delete: stop Graph from calling about this integration. */
-  async removeAll(integrationId: string): Promise<void> {
+  removeAll(integrationId: string): Promise<void> {
+    return this.serialized(integrationId, () => this.removeAllNow(integrationId));
+  }
+
+  private async removeAllNow(integrationId: string): Promise<void> {
     const existing = await this.deps.subscriptions.listByIntegration(integrationId);
     if (existing.length === 0) return;
     const c = await this.deps.contexts.get(integrationId);

@@ -12,9 +12,18 @@ export function newLeaseToken(): string {
   return randomUUID();
 }
 
-/** Random id whose text order follows creation time (for append-only logs). */
+let lastMs = -1;
+let sameMs = 0;
+
+/**
+ * Random id whose text order follows creation time (for append-only logs). Ids made in the same
+ * millisecond by one process keep their order too (an admin's disable, then delete, read back in that
+ * order); across processes the same millisecond stays a tie broken at random.
+ */
 export function newTimeOrderedId(prefix: string, now: number): string {
-  return `${prefix}_${now.toString(36).padStart(9, '0')}${randomBytes(6).toString('hex')}`;
+  sameMs = now === lastMs ? sameMs + 1 : 0;
+  lastMs = now;
+  return `${prefix}_${now.toString(36).padStart(9, '0')}${Math.min(sameMs, 36 ** 4 - 1).toString(36).padStart(4, '0')}${randomBytes(4).toString('hex')}`;
 }
 
 export function newId(prefix: string): string {

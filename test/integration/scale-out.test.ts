@@ -165,11 +165,15 @@ describe('scale-out: one web and two worker processes on FerretDB', function () 
 
     // the survivor takes the killed worker's jobs over once their leases lapse, and finishes everything
     const all = fixture.meetings.flatMap((m) => m.recordings);
+    // an entry is done when it is ready, in its categories and holds its meeting's transcripts (added last)
+    const captionsOf = new Map(fixture.meetings.flatMap((m) => m.recordings.map((r) => [r.id, m.transcripts.length] as const)));
     const archived = await waitFor(
       `all ${all.length} recordings archived`,
       async () => {
         const entries = (await kaltura()).entries;
-        return all.every((r) => entries.some((x) => x.referenceId === `Teams_${r.id}` && x.status === ENTRY_READY && x.categories.length > 0)) ? entries : undefined;
+        const done = (r: { id: string }) =>
+          entries.some((x) => x.referenceId === `Teams_${r.id}` && x.status === ENTRY_READY && x.categories.length > 0 && x.captions.length >= (captionsOf.get(r.id) ?? 0));
+        return all.every(done) ? entries : undefined;
       },
       120_000,
     );

@@ -153,6 +153,8 @@ export class IntegrationService {
   async disable(actor: AuditActor, id: string): Promise<Integration> {
     const current = await this.get(id);
     const updated = current.enabled ? await this.write(id, current.version, { enabled: false }) : current;
+    // disabled is the reason now, whatever paused the lane before (a pause keeps its first reason)
+    await this.d.queue.resume(id);
     await this.d.queue.pause(id, 'DISABLED');
     await this.d.removeSubscriptions(id).catch((err: unknown) =>
       this.d.logger.warn({ err, integrationId: id }, 'could not remove the Graph subscriptions now; the next scheduled check will'),

@@ -152,12 +152,15 @@ export async function startSandbox(
   return { urls, emulators, app: apps.web.child, apps, stop };
 }
 
-function banner(urls: RunningSandbox['urls'], fixturePath: string, workerUrls: string[], dataDir: string): string {
+function banner(urls: RunningSandbox['urls'], fixture: Fixture, fixturePath: string, workerUrls: string[], dataDir: string): string {
+  const admin = fixture.users.find((u) => u.appRoles.includes('Archiver.Admin'));
   return [
     '',
     'Teams Recording Archiver for Kaltura: sandbox running',
     `  fixture                      ${fixturePath}`,
     `  data, reset at each start    ${dataDir}`,
+    `  admin console                ${urls.app}/tab/`,
+    ...(admin ? [`    sign in as                   ${admin.displayName} (holds Archiver.Admin)`] : []),
     `  app (health)                 ${urls.app}/healthz`,
     ...workerUrls.map((url, i) => `  worker ${String(i + 1).padEnd(22)}${url}/healthz`),
     `  emulated Kaltura (entries)   ${urls.kaltura}/__control/`,
@@ -180,7 +183,7 @@ async function main(): Promise<void> {
   const options = readOptions(process.argv.slice(2));
   const fixture = await loadFixtureFile(options.fixture);
   const sandbox = await startSandbox(fixture, options);
-  if (!options.quiet) process.stdout.write(banner(sandbox.urls, options.fixture, sandbox.apps.workers.map((w) => w.url), options.dataDir));
+  if (!options.quiet) process.stdout.write(banner(sandbox.urls, fixture, options.fixture, sandbox.apps.workers.map((w) => w.url), options.dataDir));
   const releases = pendingReleases(fixture);
   const cancelReleases =
     options.releaseEverySeconds > 0 && releases.length > 0

@@ -154,6 +154,7 @@ export function storeContract(name: string, factory: () => Promise<StoreHarness>
           problems: [problem],
           checkedAt: clock.now(),
           lastSuccessAt: null,
+          secretExpiresAt: clock.now() + 86_400_000,
         };
         const withHealth = await store.integrations.setHealth(created.id, health, 0);
         assert.ok(withHealth);
@@ -180,6 +181,7 @@ export function storeContract(name: string, factory: () => Promise<StoreHarness>
             problems: [{ code, severity: 'warning' as const, message: code, fix: null, since: clock.now() }],
             checkedAt: null,
             lastSuccessAt: null,
+            secretExpiresAt: null,
           });
           const results = await Promise.all(
             Array.from({ length: 10 }, (_, i) => (i % 2 ? store : second).integrations.setHealth(created.id, health(`W${i}`), 0)),
@@ -662,8 +664,10 @@ export function storeContract(name: string, factory: () => Promise<StoreHarness>
         assert.equal(progressed.createdAt, created.createdAt);
         assert.equal(progressed.updatedAt, clock.now());
         await store.recordings.upsert(key, { state: 'archived', bytesDone: 1000, entryId: '0_x', entryUrl: 'https://kmc/0_x', transcript: { state: 'attached', error: null } });
+        assert.equal(progressed.settledAt, null);
         assert.deepEqual(await store.recordings.get(key), {
           ...progressed,
+          settledAt: clock.now(),
           state: 'archived',
           bytesDone: 1000,
           entryId: '0_x',
@@ -682,6 +686,39 @@ export function storeContract(name: string, factory: () => Promise<StoreHarness>
         assert.deepEqual((await store.recordings.list({ state: 'failed' })).items.map((r) => r.recordingId), ['r5', 'r3', 'r1']);
         assert.deepEqual((await store.recordings.list({ integrationId: 'int-a', state: 'failed' })).items.map((r) => r.recordingId), ['r3', 'r1']);
         await assert.rejects(store.recordings.upsert(key, { state: 'bogus' as never }), StoreValidationError);
+      });
+      it('stamps when a recording settles and counts archived and failed per UTC day, and the last archive', async function () {
+        const day = Date.UTC(2026, 10, 2);
+        clock.set(day - 3_600_000); // 23:00 the day before
+        await store.recordings.upsert({ integrationId: 'int-d', recordingId: 'old' }, { state: 'downloading' });
+        assert.equal(await store.recordings.lastArchivedAt('int-d'), null);
+        const archivedBefore = await store.recordings.upsert({ integrationId: 'int-d', recordingId: 'old' }, { state: 'archived' });
+        assert.equal(archivedBefore.settledAt, clock.now());
+        clock.set(day + 1000);
+        // another update while it stays archived keeps the day it settled
+        assert.equal((await store.recordings.upsert({ integrationId: 'int-d', recordingId: 'old' }, { bytesDone: 5 })).settledAt, day - 3_600_000);
+        await store.recordings.upsert({ integrationId: 'int-d', recordingId: 'a' }, { state: 'archived' });
+        await store.recordings.upsert({ integrationId: 'int-d', recordingId: 'f' }, { state: 'failed' });
+        await store.recordings.upsert({ integrationId: 'int-d', recordingId: 'busy' }, { state: 'uploading' });
+        await store.recordings.upsert({ integrationId: 'int-other', recordingId: 'x' }, { state: 'archived' });
+        clock.set(day + 86_400_000 + 5);
+        await store.recordings.upsert({ integrationId: 'int-d', recordingId: 'b' }, { state: 'archived' });
+        // a retried failure is in progress again: it no longer counts
+        const retried = await store.recordings.upsert({ integrationId: 'int-d', recordingId: 'f' }, { state: 'queued' });
+        assert.equal(retried.settledAt, null);
+        assert.deepEqual(await store.recordings.dailyOutcomes('int-d', day - 86_400_000), [
+          { day: '2026-11-01', archived: 1, failed: 0 },
+          { day: '2026-11-02', archived: 1, failed: 0 },
+          { day: '2026-11-03', archived: 1, failed: 0 },
+        ]);
+        assert.deepEqual(await store.recordings.dailyOutcomes('int-d', day), [
+          { day: '2026-11-02', archived: 1, failed: 0 },
+          { day: '2026-11-03', archived: 1, failed: 0 },
+        ]);
+        await store.recordings.upsert({ integrationId: 'int-d', recordingId: 'f' }, { state: 'failed' });
+        assert.deepEqual(await store.recordings.dailyOutcomes('int-d', day + 86_400_000), [{ day: '2026-11-03', archived: 1, failed: 1 }]);
+        assert.deepEqual(await store.recordings.dailyOutcomes('int-none', 0), []);
+        assert.equal(await store.recordings.lastArchivedAt('int-d'), day + 86_400_000 + 5);
       });
     });
 

@@ -31,7 +31,7 @@ export interface HealthKeeperDeps {
   logger: Logger;
 }
 
-type Draft = Pick<IntegrationHealth, 'problems' | 'checkedAt' | 'lastSuccessAt'>;
+type Draft = Pick<IntegrationHealth, 'problems' | 'checkedAt' | 'lastSuccessAt' | 'secretExpiresAt'>;
 
 /** Compare-and-set rounds before giving up; each lost round means another writer just wrote. */
 const MAX_ROUNDS = 50;
@@ -86,7 +86,7 @@ export class IntegrationHealthKeeper {
       const seen = new Set((found.warnings ?? []).map((w) => w.code));
       const kept = h.problems.filter((p) => p.severity === 'warning' && !seen.has(p.code) && !(found.cleared ?? []).includes(p.code));
       const added = (found.warnings ?? []).map((w) => this.problem(h, w, 'warning', now));
-      return { problems: [...kept, ...added], checkedAt: now, lastSuccessAt: now };
+      return { ...h, problems: [...kept, ...added], checkedAt: now, lastSuccessAt: now };
     });
   }
 
@@ -96,6 +96,18 @@ export class IntegrationHealthKeeper {
       ...h,
       checkedAt: now,
       problems: [...h.problems.filter((p) => p.severity !== 'error'), this.problem(h, report, 'error', now)],
+    }));
+  }
+
+  /**
+   * What Graph said of the client secret's expiry (null: not known, e.g. after the secret was
+   * replaced): remembered for the console, with the expiring warning when one is due, or without it.
+   */
+  secretExpiry(integrationId: string, expiresAt: number | null, expiring: ProblemReport | null): Promise<Integration | null> {
+    return this.update(integrationId, (h, now) => ({
+      ...h,
+      secretExpiresAt: expiresAt,
+      problems: [...h.problems.filter((p) => p.code !== 'SECRET_EXPIRING'), ...(expiring ? [this.problem(h, expiring, 'warning', now)] : [])],
     }));
   }
 
@@ -167,6 +179,7 @@ export function derive(draft: Draft): Omit<IntegrationHealth, 'rev'> {
     problems,
     checkedAt: draft.checkedAt,
     lastSuccessAt: draft.lastSuccessAt,
+    secretExpiresAt: draft.secretExpiresAt ?? null,
   };
 }
 

@@ -25,13 +25,15 @@ export async function checkSecretExpiry(deps: Pick<HealthDeps, 'contexts' | 'kee
   const expiry = await c.graph.ownSecretExpiry();
   if (!expiry.known) return { outcome: 'unknown', reason: expiry.reason };
 
-  const left = Date.parse(expiry.expiresAt) - deps.clock.now();
+  const expiresAt = Date.parse(expiry.expiresAt);
+  const left = expiresAt - deps.clock.now();
+  // the health keeps the date too, so the console can show it without asking Graph
   if (left > SECRET_WARNING_MS) {
-    await deps.keeper.resolve(integration.id, ['SECRET_EXPIRING']);
+    await deps.keeper.secretExpiry(integration.id, expiresAt, null);
     return { outcome: 'fine', expiresAt: expiry.expiresAt };
   }
   const daysLeft = Math.max(0, Math.floor(left / 86_400_000));
   const when = expiry.expiresAt.slice(0, 10);
-  await deps.keeper.warning(integration.id, { code: 'SECRET_EXPIRING', message: `It expires on ${when} (${daysLeft === 1 ? 'in 1 day' : `in ${daysLeft} days`}).` });
+  await deps.keeper.secretExpiry(integration.id, expiresAt, { code: 'SECRET_EXPIRING', message: `It expires on ${when} (${daysLeft === 1 ? 'in 1 day' : `in ${daysLeft} days`}).` });
   return { outcome: 'expiring', expiresAt: expiry.expiresAt, daysLeft };
 }

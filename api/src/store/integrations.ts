@@ -34,7 +34,7 @@ export function createIntegrationRepository(table: IntegrationTable, box: Secret
         },
         settings: checkSettings(input.settings ?? {}),
         enabled: input.enabled ?? true,
-        health: { state: 'unknown', error: null, problems: [], checkedAt: null, lastSuccessAt: null, rev: 0 },
+        health: { state: 'unknown', error: null, problems: [], checkedAt: null, lastSuccessAt: null, secretExpiresAt: null, rev: 0 },
         createdAt: now,
         updatedAt: now,
         version: 1,
@@ -180,7 +180,7 @@ function checkHealth(health: Omit<IntegrationHealth, 'rev'>): void {
   if (!Array.isArray(health.problems)) throw new StoreValidationError('health problems must be a list');
 }
 
-/** Health as stored before problems, fixes and revs were kept reads as the same facts in today's shape. */
+/** Health as stored before problems, fixes, revs and the secret's expiry were kept reads as the same facts in today's shape. */
 function readHealth(stored: Partial<IntegrationHealth> & Pick<IntegrationHealth, 'state'>): IntegrationHealth {
   const legacy = stored.error as (Partial<HealthError> & { code: string; message: string; at: number }) | null | undefined;
   const error: HealthError | null = legacy ? { code: legacy.code, message: legacy.message, fix: legacy.fix ?? null, at: legacy.at } : null;
@@ -191,6 +191,7 @@ function readHealth(stored: Partial<IntegrationHealth> & Pick<IntegrationHealth,
     problems: stored.problems ?? (error ? [{ code: error.code, severity, message: error.message, fix: error.fix, since: error.at }] : []),
     checkedAt: stored.checkedAt ?? null,
     lastSuccessAt: stored.lastSuccessAt ?? null,
+    secretExpiresAt: stored.secretExpiresAt ?? null,
     rev: stored.rev ?? 0,
   };
 }

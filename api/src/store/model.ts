@@ -61,6 +61,8 @@ export interface IntegrationHealth {
   checkedAt: EpochMs | null;
   /** the last successful connection test or archived recording */
   lastSuccessAt: EpochMs | null;
+  /** when the client secret in use expires, as Graph last said; null when not known (health stored before it was kept reads as null) */
+  secretExpiresAt: EpochMs | null;
   /** increments on every write; the compare-and-set token */
   rev: number;
 }
@@ -343,6 +345,8 @@ export interface Recording {
   jobId: string | null;
   /** the organizer's card: sent (with what it said about the transcript), or why it could not be */
   notice: RecordingNotice | null;
+  /** when it last became `archived` or `failed` (null while in progress); the day it counts for in the console's chart */
+  settledAt: EpochMs | null;
   /** first seen; the listing's order (newest first) */
   createdAt: EpochMs;
   updatedAt: EpochMs;
@@ -365,7 +369,15 @@ export interface RecordingKey {
 }
 
 /** Fields to set; the rest keep their value (or their default on first write). */
-export type RecordingPatch = Partial<Omit<Recording, 'integrationId' | 'recordingId' | 'createdAt' | 'updatedAt'>>;
+export type RecordingPatch = Partial<Omit<Recording, 'integrationId' | 'recordingId' | 'createdAt' | 'updatedAt' | 'settledAt'>>;
+
+/** Recordings of one integration that settled on one UTC day. */
+export interface DailyOutcome {
+  /** YYYY-MM-DD, UTC */
+  day: string;
+  archived: number;
+  failed: number;
+}
 
 export interface RecordingQuery extends PageRequest {
   integrationId?: string;

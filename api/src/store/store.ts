@@ -21,6 +21,7 @@ import type {
   AuditQuery,
   ClaimRequest,
   ConversationRef,
+  DailyOutcome,
   EnqueueResult,
   GraphSubscription,
   Integration,
@@ -258,6 +259,14 @@ export interface RecordingRepository {
   get(key: RecordingKey): Promise<Recording | null>;
   /** newest (first seen) first */
   list(query: RecordingQuery): Promise<Page<Recording>>;
+  /**
+   * How many of the integration's recordings became archived or failed on each UTC day since `since`
+   * (by `settledAt`; rows from before it was kept count by their last update), oldest day first, only
+   * days that have any. A recording counts once, for its current state.
+   */
+  dailyOutcomes(integrationId: string, since: EpochMs): Promise<DailyOutcome[]>;
+  /** when the integration's most recently archived recording was archived; null when none was */
+  lastArchivedAt(integrationId: string): Promise<EpochMs | null>;
 }
 
 /**

@@ -1,14 +1,15 @@
 import type { Collection, Filter } from 'mongodb';
 import type { Clock } from '../../clock.js';
 import { compositeKey } from '../ids.js';
-import type { Recording } from '../model.js';
+import type { Recording, RecordingState } from '../model.js';
 import { decodeCursor, pageLimit, toPage } from '../paging.js';
-import { mergeRecording } from '../recording-merge.js';
+import { countByDay, mergeRecording, readRecording } from '../recording-merge.js';
 import type { RecordingRepository } from '../store.js';
 
 export type RecordingDoc = Recording & { _id: string };
 
-const toRecording = ({ _id: _key, ...r }: RecordingDoc): Recording => r;
+const toRecording = ({ _id: _key, ...r }: RecordingDoc): Recording => readRecording(r);
+const SETTLED: RecordingState[] = ['archived', 'failed'];
 
 /**
  * Recording history. Upserts are read-merge-write: the pipeline's lease on the recording's job makes
@@ -38,6 +39,21 @@ export function createMongoRecordings(col: Collection<RecordingDoc>, clock: Cloc
       const docs = await col.find(filter).sort({ createdAt: -1, _id: -1 }).limit(limit + 1).toArray();
       const page = toPage(docs, limit, (d) => ({ time: d.createdAt, id: d._id }));
       return { items: page.items.map(toRecording), nextCursor: page.nextCursor };
+    },
+    async dailyOutcomes(integrationId, since) {
+      // counted here, not with $group: not every MongoDB-protocol server runs the same aggregation stages
+      const docs = await col
+        .find({ integrationId, state: { $in: SETTLED }, settledAt: { $gte: since } }, { projection: { _id: 0, state: 1, settledAt: 1 } })
+        .toArray();
+      return countByDay(docs as Array<{ state: string; settledAt: number }>);
+    },
+    async lastArchivedAt(integrationId) {
+      const [doc] = await col
+        .find({ integrationId, state: 'archived', settledAt: { $ne: null } }, { projection: { _id: 0, settledAt: 1 } })
+        .sort({ integrationId: 1, state: 1, settledAt: -1 })
+        .limit(1)
+        .toArray();
+      return (doc?.settledAt as number | undefined) ?? null;
     },
   };
 }

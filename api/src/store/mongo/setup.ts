@@ -64,6 +64,9 @@ const LATER_INDEXES: Record<number, Record<string, IndexDescription[]>> = {
     [COLLECTIONS.integrationHealth]: [{ key: { integrationId: 1, rev: -1 }, name: 'integration_health_newest' }],
     [COLLECTIONS.recordings]: [{ key: { integrationId: 1, organizerId: 1, createdAt: -1, _id: -1 }, name: 'recordings_integration_organizer_newest' }],
   },
+  3: {
+    [COLLECTIONS.recordings]: [{ key: { integrationId: 1, state: 1, settledAt: -1 }, name: 'recordings_integration_settled' }],
+  },
 };
 
 export const SETUP_STEPS: readonly SetupStep[] = [
@@ -79,6 +82,17 @@ export const SETUP_STEPS: readonly SetupStep[] = [
     name: 'health revisions; recordings by organizer',
     async run(db) {
       await Promise.all(Object.entries(LATER_INDEXES[2]!).map(([name, indexes]) => db.collection(name).createIndexes(indexes)));
+    },
+  },
+  {
+    version: 3,
+    name: 'recordings settledAt',
+    async run(db) {
+      await Promise.all(Object.entries(LATER_INDEXES[3]!).map(([name, indexes]) => db.collection(name).createIndexes(indexes)));
+      // records from before settledAt was kept count as settled at their last update (idempotent: only unset ones)
+      const recordings = db.collection<{ _id: string; updatedAt: number }>(COLLECTIONS.recordings);
+      const old = recordings.find({ state: { $in: ['archived', 'failed'] }, settledAt: { $exists: false } }, { projection: { _id: 1, updatedAt: 1 } });
+      for await (const doc of old) await recordings.updateOne({ _id: doc._id, settledAt: { $exists: false } }, { $set: { settledAt: doc.updatedAt } });
     },
   },
 ];

@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CodedError } from './errors.js';
 
@@ -70,6 +73,9 @@ export const settings = {
   BOT_CONNECTOR_URL: {
     default: 'https://smba.trafficmanager.net/teams/',
     doc: 'Bot Connector service URL used for proactive messages when no conversation reference is stored yet.',
+  },
+  TAB_DIR: {
+    doc: 'Directory of the built admin console (`npm run build` makes it), served under /tab/. Defaults to `dist/tab` in the repository.',
   },
   SEED_INTEGRATIONS_FILE: {
     doc: 'JSON file of integrations to create at start (by the `web` or `all` process) when none of that name exists (never overwritten); created disabled unless `"enabled": true`; the sandbox declares its demo integration this way.',
@@ -145,6 +151,7 @@ const schema = z.object({
   BOT_TYPE: z.enum(['SingleTenant', 'MultiTenant']),
   BOT_TENANT_ID: optional(z.string().min(1)),
   BOT_CONNECTOR_URL: url,
+  TAB_DIR: optional(z.string().min(1)),
   SEED_INTEGRATIONS_FILE: optional(z.string().min(1)),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64),
   MAX_ACTIVE_PER_INTEGRATION: z.coerce.number().int().min(1).max(64),
@@ -197,6 +204,8 @@ export interface AppConfig {
   schedule: { subscriptionsMs: number; sweepMs: number; healthMs: number; secretExpiryMs: number; purgeMs: number };
   extraCaFile?: string;
   seedIntegrationsFile?: string;
+  /** the admin console's Vite build, served under /tab/ */
+  tabDir: string;
 }
 
 const productionRequired: SettingName[] = ['SECRET_KEYS', 'TEAMS_APP_CLIENT_ID', 'BOT_ID', 'BOT_PASSWORD', 'PUBLIC_URL'];
@@ -269,5 +278,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     extraCaFile: c.EXTRA_CA_FILE,
     seedIntegrationsFile: c.SEED_INTEGRATIONS_FILE,
+    tabDir: c.TAB_DIR ?? join(repoRoot(), 'dist', 'tab'),
   };
+}
+
+/** The directory holding the repository's package.json, from this module under tsx (api/src) or built (dist/api/src). */
+function repoRoot(): string {
+  const start = dirname(fileURLToPath(import.meta.url));
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return join(start, '..', '..');
+  }
 }

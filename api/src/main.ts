@@ -9,6 +9,7 @@ import { IntegrationHealthKeeper } from './health/integration-health.js';
 import { healthChangedEvent } from './health/health-event.js';
 import { createBodyBudget } from './http/body-budget.js';
 import { registerGraphWebhooks } from './http/graph-webhook-routes.js';
+import { registerTabRoutes } from './http/tab-routes.js';
 import { storeReadiness } from './http/readiness.js';
 import { createHttpServer, listen } from './http/server.js';
 import { createTlsTrust } from './net/tls-trust.js';
@@ -127,6 +128,7 @@ export async function startApp(config: AppConfig, logger: Logger, overrides: App
   const server = createHttpServer({ logger, readiness, limits: config.http });
   const bodies = createBodyBudget(config.http.body);
   registerGraphWebhooks(server, { subscriptions: store.subscriptions, jobs: queue, logger, now: () => clock.now(), bodies });
+  if (config.role !== 'worker') registerTabRoutes(server, { dir: config.tabDir, logger });
   const port = await listen(server, config.http.port, config.http.host);
   const url = `http://${config.http.host}:${port}`;
 

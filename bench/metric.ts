@@ -7,6 +7,8 @@ export interface Metric {
   jobs?: number;
   /** what was measured, where several could be (the database server…) */
   server?: string;
+  /** the figure's goal, e.g. "< 250" */
+  target?: string;
   /** set instead of a value when a figure could not be measured here */
   skipped?: string;
 }

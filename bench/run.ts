@@ -8,8 +8,9 @@ import type { Bench, Metric } from './metric.js';
 import { pipelineBench } from './pipeline.js';
 import { slowBodiesBench } from './slow-bodies.js';
 import { storeBench } from './store.js';
+import { tabSizeBench } from './tab-size.js';
 
-const all: Bench[] = [storeBench, pipelineBench, callsBench, slowBodiesBench];
+const all: Bench[] = [storeBench, pipelineBench, callsBench, slowBodiesBench, tabSizeBench];
 const only = process.argv.slice(2);
 const unknown = only.filter((n) => !all.some((b) => b.name === n));
 if (unknown.length) {

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Emulators } from './emulators.js';
+import { v1IssuerHost } from './entra/sso-tokens.js';
 import type { Fixture } from './fixture/schema.js';
 
 export interface AppInstance {
@@ -53,6 +54,8 @@ export async function appEnvironment(
     ...(instance.mongodbUri ? { MONGODB_URI: instance.mongodbUri } : {}),
     DATA_DIR: join(dataDir, 'app'),
     ENTRA_AUTHORITY_HOST: emulators.entra.url,
+    // the emulator stands in for https://sts.windows.net, the issuer of v1.0 SSO tokens
+    ENTRA_V1_ISSUER_HOST: v1IssuerHost(emulators.entra.url),
     GRAPH_BASE_URL: emulators.graph.url,
     KALTURA_SERVICE_URL: emulators.kaltura.url,
     ENTRY_URL_TEMPLATE: `${emulators.kaltura.url}/__control/?entry={entryId}`,

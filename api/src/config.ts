@@ -63,7 +63,14 @@ export const settings = {
   },
   TEAMS_APP_CLIENT_ID: { doc: 'The Teams app\'s Entra client id: the audience of the tab\'s SSO tokens.' },
   TEAMS_APP_TENANT_ID: {
-    doc: 'Tenant allowed to call the admin API (comma-separated for several); empty allows any tenant the token names.',
+    doc: 'Tenant whose admins may call the admin API (comma-separated for several). Required in production; the sandbox uses its fixture tenant.',
+  },
+  SSO_APP_ID_URI: {
+    doc: 'Application ID URI of the tab\'s SSO tokens (`webApplicationInfo.resource`), accepted as their audience besides the client id. Defaults to api://{host of PUBLIC_URL}/{TEAMS_APP_CLIENT_ID}.',
+  },
+  ENTRA_V1_ISSUER_HOST: {
+    default: 'https://sts.windows.net',
+    doc: 'Issuer host of Entra ID v1.0 access tokens, `{host}/{tenant id}/` (Microsoft Entra operated by 21Vianet: https://sts.chinacloudapi.cn).',
   },
   ADMIN_ROLE: { default: 'Archiver.Admin', doc: 'App role an SSO token must carry to use the admin console.' },
   BOT_ID: { doc: 'The bot\'s Microsoft App ID.' },
@@ -145,6 +152,8 @@ const schema = z.object({
   ENTRY_URL_TEMPLATE: z.string().includes('{entryId}', { message: 'must contain {entryId}' }),
   TEAMS_APP_CLIENT_ID: optional(z.string().min(1)),
   TEAMS_APP_TENANT_ID: optional(z.string()),
+  SSO_APP_ID_URI: optional(z.string().regex(/^api:\/\/\S+$/, 'must be an api:// URI, e.g. api://archiver.contoso.com/{client id}')),
+  ENTRA_V1_ISSUER_HOST: url,
   ADMIN_ROLE: z.string().min(1),
   BOT_ID: optional(z.string().min(1)),
   BOT_PASSWORD: optional(z.string().min(1)),
@@ -196,7 +205,11 @@ export interface AppConfig {
   entra: { authorityHost: string };
   graph: { baseUrl: string; tokenScope: string };
   kaltura: { defaultServiceUrl: string; entryUrlTemplate: string };
-  sso: { clientId?: string; allowedTenants: string[]; adminRole: string };
+  /**
+   * The admin API's Teams SSO check. `appIdUri`: the audience accepted besides `clientId` (undefined
+   * while no client id is set); `v1IssuerHost`: the issuer host of v1.0 tokens.
+   */
+  sso: { clientId?: string; appIdUri?: string; allowedTenants: string[]; adminRole: string; v1IssuerHost: string };
   bot: { id?: string; password?: string; type: 'SingleTenant' | 'MultiTenant'; tenantId?: string; connectorUrl: string };
   /** `retentionMs`: how long finished jobs are kept before purge */
   worker: { leaseMs: number; concurrency: number; maxActivePerIntegration: number; pollMs: number; retentionMs: number };
@@ -208,7 +221,7 @@ export interface AppConfig {
   tabDir: string;
 }
 
-const productionRequired: SettingName[] = ['SECRET_KEYS', 'TEAMS_APP_CLIENT_ID', 'BOT_ID', 'BOT_PASSWORD', 'PUBLIC_URL'];
+const productionRequired: SettingName[] = ['SECRET_KEYS', 'TEAMS_APP_CLIENT_ID', 'TEAMS_APP_TENANT_ID', 'BOT_ID', 'BOT_PASSWORD', 'PUBLIC_URL'];
 
 /** Reads and validates the settings; throws one ConfigError naming every bad or missing value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -227,19 +240,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const c = parsed.data;
   if (c.ARCHIVER_MODE === 'production') {
-    const missing = productionRequired.filter((n) => !c[n]);
+    const missing = productionRequired.filter((n) => (n === 'TEAMS_APP_TENANT_ID' ? tenantList(c.TEAMS_APP_TENANT_ID).length === 0 : !c[n]));
     if (c.BOT_TYPE === 'SingleTenant' && !c.BOT_TENANT_ID) missing.push('BOT_TENANT_ID');
     if (missing.length) {
       throw new ConfigError(`production mode needs ${missing.join(', ')} (see the configuration table in README.md)`);
     }
   }
   const trimSlash = (s: string) => s.replace(/\/+$/, '');
+  const publicUrl = trimSlash(c.PUBLIC_URL ?? `http://${c.HOST}:${c.PORT}`);
   return {
     mode: c.ARCHIVER_MODE,
     http: {
       port: c.PORT,
       host: c.HOST,
-      publicUrl: trimSlash(c.PUBLIC_URL ?? `http://${c.HOST}:${c.PORT}`),
+      publicUrl,
       maxConnections: c.HTTP_MAX_CONNECTIONS,
       headersTimeoutMs: c.HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: c.HTTP_REQUEST_TIMEOUT_MS,
@@ -257,8 +271,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     kaltura: { defaultServiceUrl: trimSlash(c.KALTURA_SERVICE_URL), entryUrlTemplate: c.ENTRY_URL_TEMPLATE },
     sso: {
       clientId: c.TEAMS_APP_CLIENT_ID,
-      allowedTenants: (c.TEAMS_APP_TENANT_ID ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+      appIdUri: c.SSO_APP_ID_URI
+        ? trimSlash(c.SSO_APP_ID_URI)
+        : c.TEAMS_APP_CLIENT_ID
+          ? `api://${new URL(publicUrl).host}/${c.TEAMS_APP_CLIENT_ID}`
+          : undefined,
+      allowedTenants: tenantList(c.TEAMS_APP_TENANT_ID),
       adminRole: c.ADMIN_ROLE,
+      v1IssuerHost: trimSlash(c.ENTRA_V1_ISSUER_HOST),
     },
     bot: { id: c.BOT_ID, password: c.BOT_PASSWORD, type: c.BOT_TYPE, tenantId: c.BOT_TENANT_ID, connectorUrl: c.BOT_CONNECTOR_URL },
     worker: {
@@ -289,4 +309,8 @@ function repoRoot(): string {
     if (existsSync(join(dir, 'package.json'))) return dir;
     if (dirname(dir) === dir) return join(start, '..', '..');
   }
+}
+
+function tenantList(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 }

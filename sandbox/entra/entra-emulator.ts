@@ -2,14 +2,28 @@ import { randomUUID } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { z } from 'zod';
 import type { EmulatorBehaviour } from '../emulator/emulator-server.js';
-import { sendJson } from '../emulator/respond.js';
+import { sendEmpty, sendJson } from '../emulator/respond.js';
 import { Router, type EmulatorRequest } from '../emulator/router.js';
 import type { Fixture } from '../fixture/schema.js';
+import {
+  AuthCodes,
+  checkAuthorizeRequest,
+  isGrantRefused,
+  isLoopbackOrigin,
+  isPageError,
+  isRedirectError,
+  redirectUrl,
+  signIdToken,
+  signInTenant,
+  type AuthorizeRequest,
+  type RedirectError,
+} from './auth-codes.js';
+import { sendErrorPage, sendSignInPage } from './authorize-page.js';
 import { checkClientCredentials, isStsError, signAppToken } from './client-credentials.js';
 import { Directory, MULTI_TENANT_ALIASES } from './directory.js';
 import { instanceDiscovery, openIdConfiguration } from './openid-metadata.js';
 import { SsoTokenRequest, signSsoToken } from './sso-tokens.js';
-import { sendStsError, stsErrors, stsHeaders } from './sts-errors.js';
+import { sendStsError, stsErrors, stsHeaders, type StsError } from './sts-errors.js';
 import type { TokenKeys } from './token-keys.js';
 
 /** What the state shows of each token handed out; never the token itself. */
@@ -46,8 +60,9 @@ const DISCOVERY_HEADERS = { 'cache-control': 'max-age=86400, private', 'access-c
 
 /**
  * Entra ID as the app meets it: OpenID discovery and JWKS, the v2.0 token endpoint for client
- * credentials (Graph app tokens, the bot's channel tokens) with the real error bodies, and, through the
- * control API, Teams SSO tokens for fixture users.
+ * credentials (Graph app tokens, the bot's channel tokens) with the real error bodies, an interactive
+ * sign-in (authorization code + PKCE, as a single-page app signs in; the sandbox's browser tab uses it),
+ * and, through the control API, Teams SSO tokens for fixture users.
  */
 export function createEntraEmulator(deps: { keys: TokenKeys }): EmulatorBehaviour {
   const { keys } = deps;
@@ -56,6 +71,7 @@ export function createEntraEmulator(deps: { keys: TokenKeys }): EmulatorBehaviou
   const issued: IssuedToken[] = [];
   const refused: RefusedTokenRequest[] = [];
   const counts = { app: 0, sso: 0, refused: 0 };
+  const codes = new AuthCodes();
 
   const dir = (): Directory => {
     if (!directory) throw new Error('the Entra emulator has no fixture loaded');
@@ -81,10 +97,30 @@ export function createEntraEmulator(deps: { keys: TokenKeys }): EmulatorBehaviou
     })
     .get('/:tenant/discovery/v2.0/keys', (req, res) => sendKeys(req, res))
     .get('/:tenant/discovery/keys', (req, res) => sendKeys(req, res))
+    .get('/:tenant/oauth2/v2.0/authorize', (req, res) => authorize(req, res, req.query))
+    .post('/:tenant/oauth2/v2.0/authorize', async (req, res) => authorize(req, res, new URLSearchParams(await req.text())))
+    // the browser's CORS preflight for a single-page app's code redemption
+    .add('OPTIONS', '/:tenant/oauth2/v2.0/token', (req, res) => {
+      const cors = corsHeaders(req);
+      sendEmpty(res, 204, {
+        ...cors,
+        ...(cors['access-control-allow-origin']
+          ? {
+              'access-control-allow-methods': 'POST, OPTIONS',
+              'access-control-allow-headers': headerValue(req, 'access-control-request-headers') ?? 'content-type',
+              'access-control-max-age': '86400',
+            }
+          : {}),
+      });
+    })
     .post('/:tenant/oauth2/v2.0/token', async (req, res) => {
       const segment = req.params.tenant!;
       const clientRequestId = headerValue(req, 'client-request-id');
       const form = new URLSearchParams(await req.text());
+      if (form.get('grant_type') === 'authorization_code') {
+        await redeemCode(req, res, segment, form, clientRequestId);
+        return;
+      }
       const result = checkClientCredentials(dir(), { tenant: segment, form, authorization: headerValue(req, 'authorization') });
       if (isStsError(result)) {
         counts.refused += 1;
@@ -137,6 +173,9 @@ export function createEntraEmulator(deps: { keys: TokenKeys }): EmulatorBehaviou
         roles: body.roles ?? user.appRoles,
         scp: body.scp ?? 'access_as_user',
         expiresInSeconds,
+        version: body.version ?? 2,
+        ...(body.issuer !== undefined ? { issuer: body.issuer } : {}),
+        ...(body.notBeforeInSeconds !== undefined ? { notBeforeInSeconds: body.notBeforeInSeconds } : {}),
       });
       counts.sso += 1;
       remember(issued, {
@@ -157,6 +196,132 @@ export function createEntraEmulator(deps: { keys: TokenKeys }): EmulatorBehaviou
       sendJson(res, 200, { appTokenLifetimeSeconds: appTokenLifetime });
     });
 
+  /** `/authorize`: the sign-in page (GET), the chosen user (POST), or Entra's error page or redirect. */
+  async function authorize(req: EmulatorRequest, res: Parameters<typeof sendJson>[0], params: URLSearchParams): Promise<void> {
+    const d = dir();
+    const checked = checkAuthorizeRequest(d, req.params.tenant!, params);
+    if (isPageError(checked)) {
+      sendErrorPage(res, checked.error, { traceId: randomUUID(), correlationId: headerValue(req, 'client-request-id') ?? randomUUID() });
+      return;
+    }
+    if (isRedirectError(checked)) {
+      sendRedirectError(res, checked);
+      return;
+    }
+    const request: AuthorizeRequest = checked;
+    const toRedirect = (error: string, description: string): RedirectError => ({
+      kind: 'redirect',
+      redirectUri: request.redirectUri,
+      responseMode: request.responseMode,
+      ...(request.state !== undefined ? { state: request.state } : {}),
+      error,
+      description,
+    });
+    let userId: string | undefined;
+    if (req.method === 'POST') {
+      if (params.get('cancel')) {
+        sendRedirectError(res, toRedirect('access_denied', 'AADSTS65004: User declined to consent to access the app.'));
+        return;
+      }
+      userId = params.get('user') ?? undefined;
+    } else if (request.prompt === 'none') {
+      // no session cookies here: a silent request signs in the user login_hint names, or no one
+      userId = request.loginHint;
+      if (!userId || !request.tenant.users.some((u) => u.userPrincipalName.toLowerCase() === userId!.toLowerCase())) {
+        sendRedirectError(res, toRedirect('login_required', 'AADSTS50058: A silent sign-in request was sent but no user is signed in.'));
+        return;
+      }
+    }
+    if (userId === undefined) {
+      const appName = d.fixture.teamsApp.clientId.toLowerCase() === request.clientId.toLowerCase() ? 'Teams Recording Archiver for Kaltura' : request.clientId;
+      sendSignInPage(res, { action: req.path, params, request, appName });
+      return;
+    }
+    const key = userId.toLowerCase();
+    const user = request.tenant.users.find((u) => u.id.toLowerCase() === key || u.userPrincipalName.toLowerCase() === key);
+    if (!user) {
+      sendErrorPage(res, { status: 400, error: 'invalid_request', code: 50034, message: `The user account ${userId} does not exist in the ${request.tenant.displayName} directory.` }, {
+        traceId: randomUUID(),
+        correlationId: randomUUID(),
+      });
+      return;
+    }
+    const code = codes.issue(request, user);
+    res.writeHead(302, { location: redirectUrl(request.redirectUri, request.responseMode, { code, state: request.state }), 'cache-control': 'no-store, no-cache' });
+    res.end();
+  }
+
+  function sendRedirectError(res: Parameters<typeof sendJson>[0], e: RedirectError): void {
+    const location = redirectUrl(e.redirectUri, e.responseMode, { error: e.error, error_description: e.description, state: e.state });
+    res.writeHead(302, { location, 'cache-control': 'no-store, no-cache' });
+    res.end();
+  }
+
+  /** `grant_type=authorization_code`: the SPA redeems its code (with the PKCE verifier) for the user's tokens. */
+  async function redeemCode(
+    req: EmulatorRequest,
+    res: Parameters<typeof sendJson>[0],
+    segment: string,
+    form: URLSearchParams,
+    clientRequestId: string | undefined,
+  ): Promise<void> {
+    const cors = corsHeaders(req);
+    const refuse = (err: StsError): void => {
+      counts.refused += 1;
+      remember(refused, {
+        at: new Date().toISOString(),
+        tenant: segment,
+        ...(form.get('client_id') ? { clientId: form.get('client_id')! } : {}),
+        error: err.error,
+        errorCode: err.code,
+      });
+      sendStsError(res, err, { origin: origin(req), clientRequestId, extraHeaders: cors });
+    };
+    const d = dir();
+    const tenant = signInTenant(d, segment);
+    if (!tenant) return refuse(stsErrors.unknownTenant(segment));
+    const grant = codes.redeem(tenant, form);
+    if (isGrantRefused(grant)) return refuse(grant);
+    const lifetime = DEFAULT_SSO_TOKEN_LIFETIME;
+    const { token, claims } = await signSsoToken(keys, {
+      user: grant.user,
+      tenantId: grant.tenant.id,
+      origin: origin(req),
+      audience: grant.clientId,
+      roles: grant.user.appRoles,
+      scp: 'access_as_user',
+      expiresInSeconds: lifetime,
+      version: 2,
+      clientAppId: grant.clientId,
+    });
+    const idToken = await signIdToken(keys, { origin: origin(req), grant, lifetimeSeconds: lifetime });
+    counts.sso += 1;
+    remember(issued, {
+      at: new Date().toISOString(),
+      kind: 'sso',
+      tenantId: grant.tenant.id,
+      clientId: grant.clientId,
+      userId: grant.user.id,
+      userPrincipalName: grant.user.userPrincipalName,
+      audience: claims.aud as string,
+      roles: (claims.roles as string[] | undefined) ?? [],
+      expiresAt: new Date((claims.exp as number) * 1000).toISOString(),
+    });
+    sendJson(
+      res,
+      200,
+      {
+        token_type: 'Bearer',
+        scope: grant.resourceScopes.join(' '),
+        expires_in: lifetime,
+        ext_expires_in: lifetime,
+        access_token: token,
+        id_token: idToken,
+      },
+      { ...stsHeaders(randomUUID(), clientRequestId ?? randomUUID()), ...cors },
+    );
+  }
+
   function sendKeys(req: EmulatorRequest, res: Parameters<typeof sendJson>[0]): void {
     const segment = req.params.tenant!;
     if (!dir().tenant(segment) && !isMultiTenantAlias(segment)) {
@@ -172,6 +337,7 @@ export function createEntraEmulator(deps: { keys: TokenKeys }): EmulatorBehaviou
     controlRoutes,
     load(fixture: Fixture) {
       directory = new Directory(fixture);
+      codes.clear();
       appTokenLifetime = DEFAULT_APP_TOKEN_LIFETIME;
       issued.length = 0;
       refused.length = 0;
@@ -215,6 +381,17 @@ function isMultiTenantAlias(segment: string): boolean {
 function origin(req: EmulatorRequest): string {
   const scheme = (req.raw.socket as TLSSocket).encrypted ? 'https' : 'http';
   return `${scheme}://${req.headers.host ?? '127.0.0.1'}`;
+}
+
+/** Entra answers CORS for a single-page app's registered origins; the emulator, for any loopback one. */
+function corsHeaders(req: EmulatorRequest): Record<string, string> {
+  const from = headerValue(req, 'origin');
+  if (!isLoopbackOrigin(from)) return {};
+  return {
+    'access-control-allow-origin': from,
+    'access-control-expose-headers': 'client-request-id, x-ms-request-id',
+    vary: 'Origin',
+  };
 }
 
 function headerValue(req: EmulatorRequest, name: string): string | undefined {

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { ClientAuthError, ConfidentialClientApplication, ServerError } from '@azure/msal-node';
 import { MsalAppCredentials } from 'botframework-connector';
 import { createRemoteJWKSet, customFetch, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import type { AuthenticateAdmin } from '../../api/src/admin/admin-principal.js';
+import { createSsoAuthenticator } from '../../api/src/admin/sso-auth.js';
 import { authorityMetadataFor, createMsalNetworkClient } from '../../api/src/net/msal-network.js';
 import { verifyBearer } from '../../sandbox/entra/token-keys.js';
 import type { Fixture } from '../../sandbox/fixture/schema.js';
@@ -467,6 +470,278 @@ describe('Entra ID emulator', () => {
         body: JSON.stringify({ roles: 'Archiver.Admin' }),
       });
       assert.equal(malformed.status, 400);
+    });
+  });
+
+  describe('interactive sign-in (authorization code + PKCE, as the sandbox tab signs in)', () => {
+    const APP_ORIGIN = 'http://127.0.0.1:53000';
+    const REDIRECT = `${APP_ORIGIN}/auth-end.html`;
+    let clientId: string;
+    let scope: string;
+
+    before(() => {
+      clientId = fixture.teamsApp.clientId;
+      scope = `api://127.0.0.1:3978/${clientId}/access_as_user openid profile`;
+    });
+
+    function pkce(): { verifier: string; challenge: string } {
+      const verifier = randomBytes(32).toString('base64url');
+      return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+    }
+
+    function authorizeUrl(params: Record<string, string | undefined>, tenant = tid): string {
+      const u = new URL(`${env.entra.url}/${tenant}/oauth2/v2.0/authorize`);
+      for (const [k, v] of Object.entries(params)) if (v !== undefined) u.searchParams.set(k, v);
+      return u.toString();
+    }
+
+    function unescapeHtml(s: string): string {
+      return s.replace(/&(amp|lt|gt|quot|#39);/g, (_m, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e]!);
+    }
+
+    /** The page's forms: action and fields, as a browser would submit them. */
+    function forms(html: string): Array<{ action: string; fields: URLSearchParams }> {
+      return [...html.matchAll(/<form method="post" action="([^"]*)">([\s\S]*?)<\/form>/g)].map((m) => {
+        const fields = new URLSearchParams();
+        for (const input of m[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields.append(input[1]!, unescapeHtml(input[2]!));
+        return { action: unescapeHtml(m[1]!), fields };
+      });
+    }
+
+    /** Opens the sign-in page, picks the user's button and follows it to the 302 back to the app. */
+    async function signIn(userId: string, extra: Record<string, string> = {}): Promise<{ code: string; state: string | null; verifier: string }> {
+      const { verifier, challenge } = pkce();
+      const page = await env.trust.fetch(
+        authorizeUrl({
+          client_id: clientId,
+          response_type: 'code',
+          redirect_uri: REDIRECT,
+          scope,
+          state: 'st&te=1',
+          code_challenge: challenge,
+          code_challenge_method: 'S256',
+          ...extra,
+        }),
+      );
+      assert.equal(page.status, 200);
+      const form = forms(await page.text()).find((f) => f.fields.get('user') === userId);
+      assert.ok(form, `no button for ${userId}`);
+      const chosen = await env.trust.fetch(new URL(form.action, env.entra.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form.fields.toString(),
+        redirect: 'manual',
+      });
+      assert.equal(chosen.status, 302);
+      const back = new URL(chosen.headers.get('location')!);
+      assert.equal(`${back.origin}${back.pathname}`, REDIRECT);
+      const code = back.searchParams.get('code');
+      assert.ok(code, `no code in ${back.toString()}`);
+      return { code, state: back.searchParams.get('state'), verifier };
+    }
+
+    function redeem(form: Record<string, string>, origin: string = APP_ORIGIN): Promise<Response> {
+      return postToken(tid, { grant_type: 'authorization_code', client_id: clientId, redirect_uri: REDIRECT, scope, ...form }, { origin });
+    }
+
+    function authenticator(): AuthenticateAdmin {
+      return createSsoAuthenticator(
+        { authorityHost: env.entra.url, v1IssuerHost: `${env.entra.url}/sts`, clientId, appIdUri: `api://127.0.0.1:3978/${clientId}`, allowedTenants: [tid] },
+        { fetch: env.trust.fetch },
+      );
+    }
+
+    it('lists the fixture users with their UPN and app roles on an accessible page', async () => {
+      const { challenge } = pkce();
+      const res = await env.trust.fetch(
+        authorizeUrl({ client_id: clientId, response_type: 'code', redirect_uri: REDIRECT, scope, code_challenge: challenge, code_challenge_method: 'S256', login_hint: fixture.users[1]!.userPrincipalName }),
+      );
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type')!, /^text\/html/);
+      assert.equal(res.headers.get('x-frame-options'), 'DENY');
+      const html = await res.text();
+      assert.match(html, /<html lang="en">/);
+      assert.match(html, /<title>Sign in to the emulated Entra ID<\/title>/);
+      assert.match(html, /<h1>Sign in to the emulated Entra ID<\/h1>/);
+      for (const u of fixture.users) {
+        assert.ok(html.includes(u.displayName), u.displayName);
+        assert.ok(html.includes(u.userPrincipalName), u.userPrincipalName);
+      }
+      assert.match(html, /App roles: Archiver\.Admin/);
+      assert.match(html, /No app roles/);
+      assert.match(html, /<button type="submit"[^>]*aria-label="Sign in as Megan Bowen/);
+      // login_hint's user comes first
+      const userForms = forms(html).filter((f) => f.fields.get('user'));
+      assert.equal(userForms[0]!.fields.get('user'), fixture.users[1]!.id);
+    });
+
+    it("redirects with a code and the state, which the SPA redeems (CORS) for the user's SSO token and id token", async () => {
+      const megan = fixture.users[0]!;
+      const { code, state, verifier } = await signIn(megan.id, { nonce: 'n-0S6_WzA2Mj' });
+      assert.equal(state, 'st&te=1');
+      const res = await redeem({ code, code_verifier: verifier });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('access-control-allow-origin'), APP_ORIGIN);
+      const body = (await res.json()) as Record<string, unknown>;
+      assert.deepEqual(Object.keys(body).sort(), ['access_token', 'expires_in', 'ext_expires_in', 'id_token', 'scope', 'token_type']);
+      assert.equal(body.token_type, 'Bearer');
+      assert.equal(body.scope, `api://127.0.0.1:3978/${clientId}/access_as_user`);
+      assert.equal(typeof body.expires_in, 'number');
+
+      const access = decodeJwt(body.access_token as string);
+      assert.equal(access.aud, clientId);
+      assert.equal(access.ver, '2.0');
+      assert.equal(access.azp, clientId);
+      assert.deepEqual(access.roles, ['Archiver.Admin']);
+      const principal = await authenticator()(`Bearer ${body.access_token as string}`);
+      assert.deepEqual(principal, { userId: megan.id, tenantId: tid, name: megan.displayName, roles: ['Archiver.Admin'] });
+
+      const { payload: id } = await jwtVerify(body.id_token as string, remoteJwks('common'), { issuer: `${env.entra.url}/${tid}/v2.0`, audience: clientId });
+      assert.equal(id.nonce, 'n-0S6_WzA2Mj');
+      assert.equal(id.preferred_username, megan.userPrincipalName);
+      assert.equal(id.oid, megan.id);
+
+      const state2 = await env.control<{ issued: Array<{ kind: string; userId?: string; clientId?: string }> }>(env.entra, 'GET', '/__control/state');
+      assert.ok(state2.issued.some((t) => t.kind === 'sso' && t.userId === megan.id && t.clientId === clientId));
+    });
+
+    it('gives a user without the admin role a token the admin API refuses with 403', async () => {
+      const adele = fixture.users[1]!;
+      const { code, verifier } = await signIn(adele.id);
+      const body = (await (await redeem({ code, code_verifier: verifier })).json()) as { access_token: string };
+      await assert.rejects(authenticator()(`Bearer ${body.access_token}`), { code: 'FORBIDDEN', message: /Archiver\.Admin role/ });
+    });
+
+    it('refuses a code used twice (AADSTS54005) and a wrong verifier (AADSTS501481), in the STS body shape with CORS', async () => {
+      const { code, verifier } = await signIn(fixture.users[0]!.id);
+      const wrong = await redeem({ code, code_verifier: pkce().verifier });
+      assert.equal(wrong.status, 400);
+      assert.equal(wrong.headers.get('access-control-allow-origin'), APP_ORIGIN);
+      const wrongBody = (await wrong.json()) as StsErrorBody;
+      assert.equal(wrongBody.error, 'invalid_grant');
+      assert.deepEqual(wrongBody.error_codes, [501481]);
+      assert.match(wrongBody.error_description, /^AADSTS501481: The Code_Verifier does not match/);
+      assert.match(wrongBody.timestamp, STS_TIMESTAMP);
+      const missing = (await (await redeem({ code })).json()) as StsErrorBody;
+      assert.deepEqual(missing.error_codes, [501481]);
+
+      // a failed attempt does not use the code up; the first good one does
+      assert.equal((await redeem({ code, code_verifier: verifier })).status, 200);
+      const again = await redeem({ code, code_verifier: verifier });
+      assert.equal(again.status, 400);
+      const againBody = (await again.json()) as StsErrorBody;
+      assert.equal(againBody.error, 'invalid_grant');
+      assert.deepEqual(againBody.error_codes, [54005]);
+    });
+
+    it('refuses a code for another redirect URI, another client, or one never issued', async () => {
+      const { code, verifier } = await signIn(fixture.users[0]!.id);
+      const otherRedirect = (await (await redeem({ code, code_verifier: verifier, redirect_uri: `${APP_ORIGIN}/other` })).json()) as StsErrorBody;
+      assert.deepEqual(otherRedirect.error_codes, [500112]);
+      const otherClient = (await (await redeem({ code, code_verifier: verifier, client_id: graphApp.clientId })).json()) as StsErrorBody;
+      assert.equal(otherClient.error, 'invalid_grant');
+      const unknown = await redeem({ code: 'not-a-code', code_verifier: verifier });
+      assert.equal(unknown.status, 400);
+      assert.equal(((await unknown.json()) as StsErrorBody).error, 'invalid_grant');
+      const noCode = (await (await redeem({ code_verifier: verifier })).json()) as StsErrorBody;
+      assert.deepEqual(noCode.error_codes, [900144]);
+    });
+
+    it('answers the CORS preflight for loopback origins only', async () => {
+      const preflight = (origin: string) =>
+        env.trust.fetch(`${env.entra.url}/${tid}/oauth2/v2.0/token`, {
+          method: 'OPTIONS',
+          headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,client-request-id' },
+        });
+      const ok = await preflight(APP_ORIGIN);
+      assert.equal(ok.status, 204);
+      assert.equal(ok.headers.get('access-control-allow-origin'), APP_ORIGIN);
+      assert.match(ok.headers.get('access-control-allow-methods')!, /POST/);
+      assert.equal(ok.headers.get('access-control-allow-headers'), 'content-type,client-request-id');
+      const localhost = await preflight('https://localhost:5173');
+      assert.equal(localhost.headers.get('access-control-allow-origin'), 'https://localhost:5173');
+      const foreign = await preflight('https://evil.example');
+      assert.equal(foreign.headers.get('access-control-allow-origin'), null);
+    });
+
+    it('shows Entra error pages for an unknown client (AADSTS700016) and a non-loopback redirect URI (AADSTS50011)', async () => {
+      const { challenge } = pkce();
+      const base = { response_type: 'code', scope, code_challenge: challenge, code_challenge_method: 'S256' };
+      const unknown = await env.trust.fetch(authorizeUrl({ ...base, client_id: '12345678-0000-4000-8000-000000000000', redirect_uri: REDIRECT }), { redirect: 'manual' });
+      assert.equal(unknown.status, 400);
+      assert.match(await unknown.text(), /AADSTS700016: Application with identifier &#39;12345678-0000-4000-8000-000000000000&#39; was not found/);
+      for (const redirect of ['https://evil.example/cb', 'ftp://127.0.0.1/cb', 'not a url', `${APP_ORIGIN}/cb#frag`]) {
+        const res = await env.trust.fetch(authorizeUrl({ ...base, client_id: clientId, redirect_uri: redirect }), { redirect: 'manual' });
+        assert.equal(res.status, 400, redirect);
+        assert.match(await res.text(), /AADSTS50011: The redirect URI/, redirect);
+      }
+      // the Graph app is a confidential client: no SPA redirect URI
+      const confidential = await env.trust.fetch(authorizeUrl({ ...base, client_id: graphApp.clientId, redirect_uri: REDIRECT }), { redirect: 'manual' });
+      assert.match(await confidential.text(), /AADSTS50011/);
+      const badTenant = await env.trust.fetch(authorizeUrl({ ...base, client_id: clientId, redirect_uri: REDIRECT }, UNKNOWN_TENANT), { redirect: 'manual' });
+      assert.match(await badTenant.text(), /AADSTS90002/);
+    });
+
+    it('redirects errors it may tell the app: no PKCE, wrong response type, a foreign scope, cancel, silent sign-in without a hint', async () => {
+      const { challenge } = pkce();
+      const errorOf = async (params: Record<string, string | undefined>) => {
+        const res = await env.trust.fetch(authorizeUrl({ client_id: clientId, redirect_uri: REDIRECT, state: 's1', ...params }), { redirect: 'manual' });
+        assert.equal(res.status, 302);
+        const back = new URL(res.headers.get('location')!);
+        assert.equal(back.searchParams.get('state'), 's1');
+        return { error: back.searchParams.get('error'), description: back.searchParams.get('error_description') ?? '' };
+      };
+      const noPkce = await errorOf({ response_type: 'code', scope });
+      assert.equal(noPkce.error, 'invalid_request');
+      assert.match(noPkce.description, /^AADSTS9002325: Proof Key for Code Exchange is required/);
+      assert.equal((await errorOf({ response_type: 'code', scope, code_challenge: challenge, code_challenge_method: 'plain' })).error, 'invalid_request');
+      assert.equal((await errorOf({ response_type: 'token', scope, code_challenge: challenge, code_challenge_method: 'S256' })).error, 'unsupported_response_type');
+      const foreign = await errorOf({ response_type: 'code', scope: 'https://graph.microsoft.com/User.Read', code_challenge: challenge, code_challenge_method: 'S256' });
+      assert.equal(foreign.error, 'invalid_scope');
+      assert.match(foreign.description, /AADSTS70011/);
+      assert.equal((await errorOf({ response_type: 'code', scope, code_challenge: challenge, code_challenge_method: 'S256', prompt: 'none' })).error, 'login_required');
+
+      const page = await env.trust.fetch(authorizeUrl({ client_id: clientId, redirect_uri: REDIRECT, state: 's1', response_type: 'code', scope, code_challenge: challenge, code_challenge_method: 'S256' }));
+      const cancel = forms(await page.text()).find((f) => f.fields.get('cancel'));
+      assert.ok(cancel);
+      const res = await env.trust.fetch(new URL(cancel.action, env.entra.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: cancel.fields.toString(),
+        redirect: 'manual',
+      });
+      assert.equal(new URL(res.headers.get('location')!).searchParams.get('error'), 'access_denied');
+    });
+
+    it('signs in silently (prompt=none) the user login_hint names, with the code in the fragment when asked', async () => {
+      const { verifier, challenge } = pkce();
+      const megan = fixture.users[0]!;
+      const res = await env.trust.fetch(
+        authorizeUrl({
+          client_id: clientId, response_type: 'code', redirect_uri: REDIRECT, scope, state: 's2', code_challenge: challenge,
+          code_challenge_method: 'S256', prompt: 'none', login_hint: megan.userPrincipalName, response_mode: 'fragment',
+        }, 'common'),
+        { redirect: 'manual' },
+      );
+      assert.equal(res.status, 302);
+      const back = new URL(res.headers.get('location')!);
+      assert.equal(back.search, '');
+      const fragment = new URLSearchParams(back.hash.slice(1));
+      assert.equal(fragment.get('state'), 's2');
+      const token = await redeem({ code: fragment.get('code')!, code_verifier: verifier });
+      assert.equal(token.status, 200);
+      const { access_token } = (await token.json()) as { access_token: string };
+      assert.equal((await authenticator()(`Bearer ${access_token}`)).userId, megan.id);
+    });
+
+    it('keeps client credentials unaffected by an Origin header', async () => {
+      const res = await postToken(
+        tid,
+        { grant_type: 'client_credentials', client_id: graphApp.clientId, client_secret: graphApp.secrets[0]!.value, scope: GRAPH_SCOPE },
+        { origin: APP_ORIGIN },
+      );
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('access-control-allow-origin'), null);
     });
   });
 

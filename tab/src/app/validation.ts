@@ -1,0 +1,122 @@
+import type { EntitlementRole, Integration, IntegrationChange, IntegrationSettings } from '../api/types';
+
+/** The client's copy of the server's rules (api/src/integrations/integration-input.ts, settings.ts). */
+
+export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export type FieldErrors = Record<string, string>;
+
+export function guidError(value: string, what: string): string | undefined {
+  if (!value.trim()) return `${what} is required`;
+  if (!GUID.test(value.trim())) return `${what} must be a GUID like 00000000-0000-0000-0000-000000000000`;
+  return undefined;
+}
+
+export function nameError(value: string): string | undefined {
+  if (!value.trim()) return 'Name is required';
+  if (value.trim().length > 200) return 'Name must be at most 200 characters';
+  return undefined;
+}
+
+export function urlError(value: string): string | undefined {
+  if (!value.trim()) return undefined;
+  try {
+    const u = new URL(value.trim());
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'Kaltura service URL must be an http(s) URL';
+  } catch {
+    return 'Kaltura service URL must be an http(s) URL, e.g. https://www.kaltura.com';
+  }
+  return undefined;
+}
+
+export function partnerIdError(value: string): string | undefined {
+  if (!value.trim()) return 'Partner ID is required';
+  if (!/^\d+$/.test(value.trim()) || Number(value) <= 0 || !Number.isSafeInteger(Number(value))) return 'Partner ID must be a positive whole number';
+  return undefined;
+}
+
+/** The editor's form: the integration's editable fields with its settings flattened in. */
+export interface EditorForm {
+  name: string;
+  tenantId: string;
+  appClientId: string;
+  settings: IntegrationSettings;
+}
+
+export function formFrom(i: Integration): EditorForm {
+  return { name: i.name, tenantId: i.tenantId, appClientId: i.appClientId, settings: { ...i.settings } };
+}
+
+/** Errors keyed by field name (`name`, `tenantId`, `appClientId`, `groups`, `userIdSuffix`, `defaultUserId`, …). */
+export function validateEditor(f: EditorForm): FieldErrors {
+  const e: FieldErrors = {};
+  const put = (k: string, m: string | undefined) => {
+    if (m) e[k] = m;
+  };
+  put('name', nameError(f.name));
+  put('tenantId', guidError(f.tenantId, 'Directory (tenant) ID'));
+  put('appClientId', guidError(f.appClientId, 'Application (client) ID'));
+  const s = f.settings;
+  if (s.uploadScope !== 'all' && s.groups.length === 0) e.groups = 'Must fill in at least one group';
+  if (s.userIdSource === 'upn' && s.userIdSuffixMethod !== 'none' && !s.userIdSuffix.trim()) {
+    e.userIdSuffix = s.userIdSuffixMethod === 'remove' ? 'Enter the postfix to remove' : 'Enter the postfix to add';
+  }
+  if (s.userNotFoundMethod === 'assign-default' && !s.defaultUserId.trim()) e.defaultUserId = 'Default user ID is required';
+  const tpl = s.entryUrlTemplate?.trim();
+  if (tpl && !/^https?:\/\//i.test(tpl)) e.entryUrlTemplate = 'Entry link template must start with http:// or https://';
+  return e;
+}
+
+/** The PATCH body for a changed form (settings whole, as the API asks). */
+export function changeFrom(original: Integration, f: EditorForm): IntegrationChange {
+  const change: IntegrationChange = {};
+  if (f.name.trim() !== original.name) change.name = f.name.trim();
+  if (f.tenantId.trim() !== original.tenantId) change.tenantId = f.tenantId.trim();
+  if (f.appClientId.trim() !== original.appClientId) change.appClientId = f.appClientId.trim();
+  const s: IntegrationSettings = { ...f.settings };
+  // With the Azure user id there is no postfix; do not send a half-filled one the server would refuse.
+  if (s.userIdSource === 'azure-id' && s.userIdSuffixMethod !== 'none' && !s.userIdSuffix.trim()) s.userIdSuffixMethod = 'none';
+  s.userIdSuffix = s.userIdSuffix.trim();
+  s.defaultUserId = s.defaultUserId.trim();
+  // Only send the entry link template to a server that knows it, or when the admin set one.
+  if (s.entryUrlTemplate !== undefined) {
+    s.entryUrlTemplate = s.entryUrlTemplate.trim();
+    if (!('entryUrlTemplate' in original.settings) && !s.entryUrlTemplate) delete s.entryUrlTemplate;
+  }
+  if (JSON.stringify(s) !== JSON.stringify(original.settings)) change.settings = s;
+  return change;
+}
+
+export function isDirty(original: Integration, f: EditorForm): boolean {
+  return Object.keys(changeFrom(original, f)).length > 0;
+}
+
+/** `settings.groups` → `groups`, `kaltura.partnerId` → `kaltura.partnerId` stays (dialog fields are dotted). */
+export function editorFieldOf(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  return path.startsWith('settings.') ? path.slice('settings.'.length).split('.')[0] : path.split('.')[0];
+}
+
+// Roles: the KMC dropdowns and the arrays they stand for.
+export const HOST_ROLE_OPTIONS: { label: string; roles: EntitlementRole[] }[] = [
+  { label: 'None', roles: [] },
+  { label: 'Co-Viewer', roles: ['co-viewers'] },
+  { label: 'Co-Publisher', roles: ['co-publishers'] },
+  { label: 'Co-Editor', roles: ['co-editors'] },
+  { label: 'Co-Editor & Co-Publisher', roles: ['co-editors', 'co-publishers'] },
+];
+
+export const ATTENDEE_ROLE_OPTIONS: { label: string; roles: EntitlementRole[] }[] = [
+  { label: 'None', roles: [] },
+  { label: 'Co-Viewers', roles: ['co-viewers'] },
+  { label: 'Co-Publishers', roles: ['co-publishers'] },
+];
+
+export function roleLabel(options: { label: string; roles: EntitlementRole[] }[], roles: EntitlementRole[]): string | undefined {
+  const key = [...roles].sort().join(',');
+  return options.find((o) => [...o.roles].sort().join(',') === key)?.label;
+}
+
+export function rolesOf(options: { label: string; roles: EntitlementRole[] }[], label: string): EntitlementRole[] {
+  return [...(options.find((o) => o.label === label)?.roles ?? [])];
+}

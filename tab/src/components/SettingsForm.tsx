@@ -1,0 +1,188 @@
+import { Dropdown, Field, Input, Option, Radio, RadioGroup, Switch, makeStyles, tokens } from '@fluentui/react-components';
+import type { EntitlementRole, IntegrationSettings } from '../api/types';
+import { ATTENDEE_ROLE_OPTIONS, HOST_ROLE_OPTIONS, roleLabel, rolesOf, type EditorForm, type FieldErrors } from '../app/validation';
+import { TagInput } from './TagInput';
+
+const useStyles = makeStyles({
+  form: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL, paddingBottom: tokens.spacingVerticalXXL },
+  section: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, border: 'none', margin: 0, padding: 0 },
+  h3: { fontSize: tokens.fontSizeBase400, lineHeight: tokens.lineHeightBase400, fontWeight: tokens.fontWeightSemibold, margin: `${tokens.spacingVerticalS} 0 0` },
+  grid: {
+    display: 'grid',
+    gridTemplateColumns: 'repeat(3, minmax(0, 1fr))',
+    gap: tokens.spacingHorizontalM,
+    '@media (max-width: 700px)': { gridTemplateColumns: '1fr' },
+  },
+  nested: { paddingLeft: tokens.spacingHorizontalXXL, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
+});
+
+/** The editor's Settings tab, fields in KMC's order (teams-2026.md §3.1). */
+export function SettingsForm({ form, onChange, errors }: { form: EditorForm; onChange: (f: EditorForm) => void; errors: FieldErrors }) {
+  const s = useStyles();
+  const st = form.settings;
+  const setTop = (k: 'name' | 'tenantId' | 'appClientId', v: string) => onChange({ ...form, [k]: v });
+  const set = <K extends keyof IntegrationSettings>(k: K, v: IntegrationSettings[K]) => onChange({ ...form, settings: { ...st, [k]: v } });
+  const err = (k: string) => ({ validationState: errors[k] ? ('error' as const) : ('none' as const), validationMessage: errors[k] });
+
+  const roleDropdown = (label: string, key: 'coOrganizerRoles' | 'presentersRoles' | 'attendeesRoles', options: typeof HOST_ROLE_OPTIONS) => {
+    const current = roleLabel(options, st[key]);
+    const value = current ?? st[key].join(', ');
+    return (
+      <Field label={label} {...err(key)}>
+        <Dropdown
+          value={value}
+          selectedOptions={current ? [current] : []}
+          onOptionSelect={(_, d) => {
+            if (!d.optionValue || d.optionValue === current) return;
+            set(key, rolesOf(options, d.optionValue) as EntitlementRole[]);
+          }}
+        >
+          {options.map((o) => (
+            <Option key={o.label} value={o.label}>
+              {o.label}
+            </Option>
+          ))}
+        </Dropdown>
+      </Field>
+    );
+  };
+
+  return (
+    <div className={s.form}>
+      <section className={s.section} aria-labelledby="settings-general">
+        <h3 id="settings-general" className={s.h3}>
+          Account
+        </h3>
+        <Field label="Name" required {...err('name')}>
+          <Input value={form.name} onChange={(_, d) => setTop('name', d.value)} />
+        </Field>
+        <Field label="Directory (tenant) ID" required {...err('tenantId')}>
+          <Input value={form.tenantId} onChange={(_, d) => setTop('tenantId', d.value)} />
+        </Field>
+        <Field label="Application (client) ID" required {...err('appClientId')}>
+          <Input value={form.appClientId} onChange={(_, d) => setTop('appClientId', d.value)} />
+        </Field>
+      </section>
+
+      <section className={s.section} aria-labelledby="settings-publish">
+        <h3 id="settings-publish" className={s.h3}>
+          Publishing
+        </h3>
+        <TagInput
+          label="Publish to categories"
+          hint="Enter categories that the ingested media should be published to: the category's full name, e.g. MediaSpace>site>channels>Teams, then Enter"
+          values={st.categories}
+          onChange={(v) => set('categories', v)}
+          validationMessage={errors.categories}
+        />
+        <Field label="Upload recordings management" {...err('uploadScope')}>
+          <RadioGroup value={st.uploadScope} onChange={(_, d) => set('uploadScope', d.value as IntegrationSettings['uploadScope'])}>
+            <Radio value="all" label="Upload all recordings" />
+            <Radio value="opt-in" label="Opt-in groups" />
+            <Radio value="opt-out" label="Opt-out groups" />
+          </RadioGroup>
+        </Field>
+        {st.uploadScope !== 'all' && (
+          <div className={s.nested}>
+            <Field label="Group source" {...err('groupSource')}>
+              <RadioGroup value={st.groupSource} onChange={(_, d) => set('groupSource', d.value as IntegrationSettings['groupSource'])}>
+                <Radio value="kaltura" label="Kaltura groups" />
+                <Radio value="entra" label="Entra ID groups (needs GroupMember.Read.All)" />
+              </RadioGroup>
+            </Field>
+            <TagInput
+              label="Groups"
+              required
+              hint={
+                st.groupSource === 'kaltura'
+                  ? `Kaltura group IDs whose members' recordings are ${st.uploadScope === 'opt-in' ? 'uploaded' : 'not uploaded'}; Enter adds one`
+                  : `Entra ID group display names whose members' recordings are ${st.uploadScope === 'opt-in' ? 'uploaded' : 'not uploaded'}; Enter adds one`
+              }
+              values={st.groups}
+              onChange={(v) => set('groups', v)}
+              validationMessage={errors.groups}
+            />
+          </div>
+        )}
+        <Switch label="Teams transcription" checked={st.uploadTranscripts} onChange={(_, d) => set('uploadTranscripts', d.checked)} />
+      </section>
+
+      <section className={s.section} aria-labelledby="settings-permissions">
+        <h3 id="settings-permissions" className={s.h3}>
+          Configure users permissions for uploaded recordings
+        </h3>
+        <div className={s.grid}>
+          {roleDropdown('Co-organizers', 'coOrganizerRoles', HOST_ROLE_OPTIONS)}
+          {roleDropdown('Presenters', 'presentersRoles', HOST_ROLE_OPTIONS)}
+          {roleDropdown('Users (attendees)', 'attendeesRoles', ATTENDEE_ROLE_OPTIONS)}
+        </div>
+      </section>
+
+      <section className={s.section} aria-labelledby="settings-owner">
+        <h3 id="settings-owner" className={s.h3}>
+          Setting owner for recordings
+        </h3>
+        <Field label="Set user based on">
+          <RadioGroup value={st.userIdSource} onChange={(_, d) => set('userIdSource', d.value as IntegrationSettings['userIdSource'])}>
+            <Radio value="upn" label="Microsoft User Principal Name" />
+            <Radio value="azure-id" label="Azure user ID" />
+          </RadioGroup>
+        </Field>
+        {st.userIdSource === 'upn' && (
+          <div className={s.nested}>
+            <Field label="Postfix">
+              <RadioGroup
+                layout="horizontal"
+                value={st.userIdSuffixMethod}
+                onChange={(_, d) => set('userIdSuffixMethod', d.value as IntegrationSettings['userIdSuffixMethod'])}
+              >
+                <Radio value="none" label="Do not modify" />
+                <Radio value="remove" label="Remove postfix" />
+                <Radio value="append" label="Add postfix" />
+              </RadioGroup>
+            </Field>
+            <Field label="Postfix text" required={st.userIdSuffixMethod !== 'none'} {...err('userIdSuffix')}>
+              <Input
+                value={st.userIdSuffix}
+                placeholder="@kaltura.com"
+                disabled={st.userIdSuffixMethod === 'none'}
+                onChange={(_, d) => set('userIdSuffix', d.value)}
+              />
+            </Field>
+          </div>
+        )}
+        <Field label="Find user by" {...err('userSearchMethod')}>
+          <RadioGroup layout="horizontal" value={st.userSearchMethod} onChange={(_, d) => set('userSearchMethod', d.value as IntegrationSettings['userSearchMethod'])}>
+            <Radio value="id" label="User ID" />
+            <Radio value="email" label="User e-mail" />
+            <Radio value="all" label="Both" />
+          </RadioGroup>
+        </Field>
+        <Field label="In case the user doesn't exist">
+          <RadioGroup value={st.userNotFoundMethod} onChange={(_, d) => set('userNotFoundMethod', d.value as IntegrationSettings['userNotFoundMethod'])}>
+            <Radio value="create" label="Create new user based on teams user" />
+            <Radio value="assign-default" label="Use default user" />
+          </RadioGroup>
+        </Field>
+        <div className={s.nested}>
+          <Field label="Default user ID" required={st.userNotFoundMethod === 'assign-default'} {...err('defaultUserId')}>
+            <Input value={st.defaultUserId} disabled={st.userNotFoundMethod !== 'assign-default'} onChange={(_, d) => set('defaultUserId', d.value)} />
+          </Field>
+        </div>
+      </section>
+
+      <section className={s.section} aria-labelledby="settings-link">
+        <h3 id="settings-link" className={s.h3}>
+          Organizer notification
+        </h3>
+        <Field label="Entry link template" hint="{entryId} and {partnerId} are replaced; empty uses the app default" {...err('entryUrlTemplate')}>
+          <Input
+            value={st.entryUrlTemplate ?? ''}
+            placeholder="https://example.mediaspace.kaltura.com/media/t/{entryId}"
+            onChange={(_, d) => set('entryUrlTemplate', d.value)}
+          />
+        </Field>
+      </section>
+    </div>
+  );
+}

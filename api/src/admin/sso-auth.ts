@@ -1,4 +1,12 @@
-import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type FetchImplementation, type JWTPayload } from 'jose';
+import {
+  createRemoteJWKSet,
+  customFetch,
+  errors as joseErrors,
+  jwtVerify,
+  type FetchImplementation,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
 import type { AppConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import type { AdminPrincipal, AuthenticateAdmin } from './admin-principal.js';
@@ -62,9 +70,9 @@ export function createSsoAuthenticator(options: SsoAuthOptions, deps: SsoAuthDep
   const remote = createRemoteJWKSet(jwksUrl, deps.fetch ? { [customFetch]: deps.fetch as unknown as FetchImplementation } : {});
 
   // A key the JWKS does not hold is the token's fault; failing to read the JWKS at all is ours.
-  const keys: typeof remote = Object.assign(async (...args: Parameters<typeof remote>) => {
+  const keys: JWTVerifyGetKey = async (header, token) => {
     try {
-      return await remote(...args);
+      return await remote(header, token);
     } catch (err) {
       if (isTokenKeyProblem(err)) throw err;
       throw new AuthError(
@@ -73,7 +81,7 @@ export function createSsoAuthenticator(options: SsoAuthOptions, deps: SsoAuthDep
         { retryAfterMs: JWKS_RETRY_AFTER_MS, cause: err },
       );
     }
-  }, remote);
+  };
 
   return async (authorization) => {
     if (audiences.length === 0) {

@@ -33,11 +33,12 @@ describe('config', () => {
   });
 
   it('production refuses to start without its secrets and identities', () => {
-    assert.throws(() => loadConfig({ ARCHIVER_MODE: 'production' }), /production mode needs SECRET_KEYS, TEAMS_APP_CLIENT_ID, BOT_ID, BOT_PASSWORD, PUBLIC_URL, BOT_TENANT_ID/);
+    assert.throws(() => loadConfig({ ARCHIVER_MODE: 'production' }), /production mode needs SECRET_KEYS, TEAMS_APP_CLIENT_ID, TEAMS_APP_TENANT_ID, BOT_ID, BOT_PASSWORD, PUBLIC_URL, BOT_TENANT_ID/);
     const c = loadConfig({
       ARCHIVER_MODE: 'production',
       SECRET_KEYS: 'k1:' + Buffer.alloc(32, 1).toString('base64'),
       TEAMS_APP_CLIENT_ID: 'client',
+      TEAMS_APP_TENANT_ID: 'tid',
       BOT_ID: 'bot',
       BOT_PASSWORD: 'pw',
       PUBLIC_URL: 'https://archiver.contoso.com/',

@@ -1,0 +1,624 @@
+import assert from 'node:assert/strict';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Fixture } from '../../sandbox/fixture/schema.js';
+import { startAppHarness, waitFor, type AppHarness } from '../support/app-harness.js';
+import {
+  checkScreen,
+  chromiumMissing,
+  ensureTabBuilt,
+  launchChromium,
+  newSandboxContext,
+  screenshot,
+  warnLoudly,
+  watchProblems,
+  type PageProblems,
+} from '../support/browser.js';
+import { demoFixture } from '../support/emulators.js';
+
+/**
+ * The admin console in a real browser (Debian's Chromium), against the real app and the emulators,
+ * driven the way an admin uses it: sign in on the emulated Entra ID's page, add an integration,
+ * change every setting, enable it, see a refused secret turn it red and a new secret heal it, test the
+ * connection, watch a recording upload, retry a failed one, backfill, be refused deletion while
+ * enabled, disable, delete. axe checks every screen in the light and the dark theme; screenshots go
+ * to test-output/screenshots/. The names used are the tab's accessible names (the tab's contract).
+ */
+
+const ADD_NAME = 'Fabrikam archive';
+const NAME = 'Fabrikam recordings';
+const NEW_SECRET = 'rotated~client~secret~9876543210';
+const ERROR_BANNER = "We've detected an error on at least one integration. For help in troubleshooting, click here";
+const DELETE_REFUSED = "Please change integration status to 'Disable' in order to delete it.";
+const STATUS_WORDS: Record<string, string> = { pass: 'Passed', fail: 'Failed', warning: 'Warning', skipped: 'Skipped' };
+
+/** every setting changed from its default (two saves: the postfix is only offered for UPNs) */
+const FINAL_SETTINGS = {
+  categories: ['MediaSpace>site>channels>Teams recordings', 'Teams'],
+  uploadScope: 'opt-in',
+  groupSource: 'entra',
+  groups: ['All Staff'],
+  uploadTranscripts: false,
+  coOrganizerRoles: ['co-viewers'],
+  presentersRoles: ['co-editors'],
+  attendeesRoles: ['co-publishers'],
+  userIdSource: 'azure-id',
+  userIdSuffixMethod: 'append',
+  userIdSuffix: '@kaltura.com',
+  userSearchMethod: 'email',
+  userNotFoundMethod: 'assign-default',
+  defaultUserId: 'teams-archive',
+  entryUrlTemplate: 'https://videos.contoso.com/media/t/{entryId}?partner={partnerId}',
+};
+
+interface ApiIntegration {
+  id: string;
+  name: string;
+  status: string;
+  tenantId: string;
+  appClientId: string;
+  settings: Record<string, unknown>;
+  lastError: { code: string; message: string; fix?: string } | null;
+  kaltura: { partnerId: number; serviceUrl: string; credential: string; appTokenId?: string | null };
+}
+
+interface ApiCheck {
+  id: string;
+  label: string;
+  status: 'pass' | 'fail' | 'warning' | 'skipped';
+  message?: string;
+  fix?: string;
+}
+
+/** The demo tenant with no integration and nothing recorded yet: every recording arrives when a test releases it. */
+async function consoleFixture(): Promise<Fixture> {
+  const f = structuredClone(await demoFixture());
+  f.integrations = [];
+  for (const m of f.meetings) {
+    for (const r of m.recordings) r.available = false;
+    for (const t of m.transcripts) t.available = false;
+  }
+  return f;
+}
+
+/** Fails with what was last seen unless `check` holds within the time. */
+async function until<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
+  return waitFor(what, check, timeoutMs);
+}
+
+async function expectText(locator: Locator, expected: string | RegExp, what: string, timeoutMs = 15_000): Promise<void> {
+  let last = '';
+  await until(
+    `${what}: ${String(expected)}`,
+    async () => {
+      last = (await locator.innerText({ timeout: 1_000 })).replace(/\s+/g, ' ').trim();
+      return typeof expected === 'string' ? last.includes(expected) : expected.test(last);
+    },
+    timeoutMs,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}\n  text seen: ${JSON.stringify(last.slice(0, 1500))}`);
+  });
+}
+
+async function visible(locator: Locator, what: string, timeoutMs = 15_000): Promise<Locator> {
+  try {
+    await locator.first().waitFor({ state: 'visible', timeout: timeoutMs });
+  } catch (err) {
+    throw new Error(`${what} did not appear: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return locator.first();
+}
+
+async function gone(locator: Locator, what: string, timeoutMs = 15_000): Promise<void> {
+  try {
+    await locator.first().waitFor({ state: 'hidden', timeout: timeoutMs });
+  } catch (err) {
+    throw new Error(`${what} is still there: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** The text input labelled so (not a radio or checkbox of the same name), e.g. "App token". */
+function field(scope: Locator | Page, label: string): Locator {
+  return scope.getByLabel(label, { exact: true }).and(scope.locator('input:not([type=radio]):not([type=checkbox]), textarea'));
+}
+
+async function toast(page: Page, text: string): Promise<void> {
+  await visible(page.getByText(text, { exact: true }), `the toast "${text}"`);
+}
+
+describe('admin console in Chromium (sign in, integrations, health, recordings)', function () {
+  this.timeout(60_000);
+  let h: AppHarness;
+  let browser: Browser;
+  let context: BrowserContext;
+  let darkContext: BrowserContext;
+  let page: Page;
+  let dark: Page;
+  let problems: PageProblems;
+  let fixture: Fixture;
+  let admin: { id: string; displayName: string };
+  let integrationId: string;
+  let apiToken: string;
+
+  const tabUrl = (theme: 'default' | 'dark') => `${h.app.url}/tab/?theme=${theme}`;
+
+  async function api<T>(method: string, path: string): Promise<T> {
+    const res = await fetch(`${h.app.url}/api/admin${path}`, { method, headers: { authorization: `Bearer ${apiToken}` } });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} /api/admin${path} -> ${res.status} ${text}`);
+    return JSON.parse(text) as T;
+  }
+  const integration = () => api<ApiIntegration>('GET', `/integrations/${integrationId}`);
+
+  async function signIn(p: Page, theme: 'default' | 'dark'): Promise<void> {
+    await p.goto(tabUrl(theme));
+    await (await visible(p.getByRole('button', { name: 'Sign in', exact: true }), 'the "Sign in" button')).click();
+    // the emulated Entra ID's page: one button per fixture user
+    await (await visible(p.getByRole('button', { name: new RegExp(admin.displayName) }), `the account button for ${admin.displayName}`, 20_000)).click();
+    await until('back on /tab/ with the code redeemed', async () => {
+      const u = new URL(p.url());
+      return u.origin === h.app.url && u.pathname === '/tab/' && !u.searchParams.has('code') && u.searchParams.get('theme') === theme;
+    }, 20_000).catch((err: Error) => {
+      throw new Error(`${err.message} (at ${p.url()})`);
+    });
+    await visible(p.getByRole('button', { name: 'Sign out', exact: true }), 'the "Sign out" button after sign-in', 20_000);
+    await visible(p.getByRole('heading', { name: 'Teams Integration', level: 1 }), 'the page heading "Teams Integration"');
+    await visible(p.getByText(admin.displayName, { exact: true }), "the signed-in user's name");
+  }
+
+  /** The list loaded: its table, or the empty state. */
+  async function listReady(p: Page): Promise<void> {
+    await visible(
+      p.getByRole('columnheader', { name: 'Account name' }).or(p.getByText('There are no active Teams accounts', { exact: true })),
+      'the integrations table or its empty state',
+    );
+  }
+
+  /** The dark page reloaded (new state from the API), ready for `open` to bring up a screen for axe. */
+  async function darkScreen(name: string, open: (p: Page) => Promise<void> = async () => undefined): Promise<void> {
+    await dark.goto(tabUrl('dark'));
+    await visible(dark.getByRole('button', { name: 'Sign out', exact: true }), 'the dark page signed in');
+    await listReady(dark);
+    await open(dark);
+    await checkScreen(dark, `${name}-dark`);
+  }
+
+  const row = (p: Page, name: string) =>
+    p.getByRole('row').filter({ has: p.getByRole('button', { name, exact: true }) });
+
+  async function menu(p: Page, name: string, item: string): Promise<void> {
+    await (await visible(p.getByRole('button', { name: `Actions for ${name}`, exact: true }), `the row menu "Actions for ${name}"`)).click();
+    await (await visible(p.getByRole('menuitem', { name: item, exact: true }), `the menu item "${item}"`)).click();
+  }
+
+  function drawer(p: Page, name: string): Locator {
+    return p.getByRole('dialog', { name, exact: true });
+  }
+
+  async function openEditor(p: Page, name: string, tab: 'Settings' | 'Health' | 'Recordings' = 'Settings'): Promise<Locator> {
+    await (await visible(p.getByRole('button', { name, exact: true }), `the account name button "${name}"`)).click();
+    const d = await visible(drawer(p, name), `the editor drawer titled "${name}"`);
+    const t = await visible(d.getByRole('tab', { name: tab, exact: true }), `the editor's "${tab}" tab`);
+    await t.click();
+    await until(`the "${tab}" tab selected`, async () => (await t.getAttribute('aria-selected')) === 'true');
+    return d;
+  }
+
+  async function closeEditor(p: Page, d: Locator): Promise<void> {
+    await d.getByRole('button', { name: /^(Close|Cancel)$/ }).first().click();
+    await gone(d, 'the editor drawer');
+  }
+
+  const radio = (scope: Locator, group: string, option: string) =>
+    scope.getByRole('radiogroup', { name: group }).getByRole('radio', { name: option, exact: true });
+
+  async function pick(p: Page, scope: Locator, dropdown: string, option: string): Promise<void> {
+    await scope.getByRole('combobox', { name: dropdown, exact: true }).click();
+    await (await visible(p.getByRole('option', { name: option, exact: true }), `the option "${option}" of "${dropdown}"`)).click();
+    await expectText(scope.getByRole('combobox', { name: dropdown, exact: true }), option, `the dropdown "${dropdown}" shows`);
+  }
+
+  async function addTag(scope: Locator, label: string, value: string): Promise<void> {
+    const input = field(scope, label);
+    await input.fill(value);
+    await input.press('Enter');
+    await visible(scope.getByRole('button', { name: `Remove ${value}`, exact: true }), `the tag "${value}" in "${label}"`);
+  }
+
+  before(async function () {
+    this.timeout(300_000);
+    const missing = chromiumMissing();
+    if (missing) {
+      warnLoudly(missing);
+      this.skip();
+    }
+    await ensureTabBuilt();
+    fixture = await consoleFixture();
+    const first = fixture.users.find((u) => u.appRoles.includes('Archiver.Admin'));
+    assert.ok(first, 'the fixture has a user with the Archiver.Admin app role');
+    admin = first;
+    // small chunks, so an upload takes long enough to be watched
+    h = await startAppHarness(fixture, { UPLOAD_CHUNK_BYTES: '65536' });
+    apiToken = (await h.e.control<{ token: string }>(h.e.entra, 'POST', '/__control/tokens', { userId: admin.id })).token;
+    browser = await launchChromium();
+    context = await newSandboxContext(browser);
+    darkContext = await newSandboxContext(browser);
+    page = await context.newPage();
+    dark = await darkContext.newPage();
+    page.setDefaultTimeout(15_000);
+    dark.setDefaultTimeout(15_000);
+    problems = watchProblems(page);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page) {
+      await screenshot(page, `FAILED-${this.currentTest.title}`).catch(() => undefined);
+      if (problems.errors.length) process.stderr.write(`browser errors so far:\n  ${problems.errors.slice(-20).join('\n  ')}\n`);
+    }
+  });
+
+  after(async () => {
+    await context?.close().catch(() => undefined);
+    await darkContext?.close().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
+    await h?.close();
+  });
+
+  it('signs in on the emulated Entra ID page and shows the empty list', async () => {
+    await page.goto(tabUrl('default'));
+    await visible(page.getByRole('button', { name: 'Sign in', exact: true }), 'the "Sign in" button');
+    await checkScreen(page, 'sign-in-light');
+    await signIn(page, 'default');
+    await visible(page.getByText('Teams integrated accounts', { exact: true }), 'the subtitle');
+    await visible(page.getByText('There are no active Teams accounts', { exact: true }), 'the empty state');
+    await checkScreen(page, 'list-empty-light');
+    await signIn(dark, 'dark');
+    await darkScreen('list-empty');
+  });
+
+  it('adds an integration for the emulated tenant and Kaltura partner', async () => {
+    const reg = fixture.appRegistrations[0]!;
+    const appToken = fixture.kaltura.appTokens[0]!;
+    await page.getByRole('button', { name: 'Add new integration', exact: true }).click();
+    const dialog = await visible(page.getByRole('dialog', { name: 'Add new integration' }), 'the "Add new integration" dialog');
+    await checkScreen(page, 'add-dialog-light');
+    await field(dialog, 'Name').fill(ADD_NAME);
+    await field(dialog, 'Directory (tenant) ID').fill(fixture.tenant.id);
+    await field(dialog, 'Application (client) ID').fill(reg.clientId);
+    await field(dialog, 'Application (client) Secret').fill(reg.secrets[0]!.value);
+    await field(dialog, 'Kaltura service URL').fill(h.e.kaltura.url);
+    await field(dialog, 'Partner ID').fill(String(fixture.kaltura.partnerId));
+    await radio(dialog, 'Kaltura credential', 'App token').check();
+    await field(dialog, 'App token ID').fill(appToken.id);
+    await field(dialog, 'App token').fill(appToken.token);
+    await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+    await toast(page, 'Integration added');
+    await gone(dialog, 'the "Add new integration" dialog');
+
+    const r = await visible(row(page, ADD_NAME), `the list row of "${ADD_NAME}"`);
+    await expectText(r, /\bDisabled\b/, 'the new integration is disabled');
+    for (const header of ['Account name', 'Creation date', 'Updated at', 'Status']) {
+      await visible(page.getByRole('columnheader', { name: header }), `the column header "${header}"`);
+    }
+    const items = (await api<{ items: ApiIntegration[] }>('GET', '/integrations')).items;
+    assert.equal(items.length, 1);
+    const created = items[0]!;
+    integrationId = created.id;
+    assert.equal(created.name, ADD_NAME);
+    assert.equal(created.tenantId, fixture.tenant.id);
+    assert.equal(created.appClientId, reg.clientId);
+    assert.equal(created.status, 'disabled');
+    assert.deepEqual(
+      { partnerId: created.kaltura.partnerId, serviceUrl: created.kaltura.serviceUrl, credential: created.kaltura.credential, appTokenId: created.kaltura.appTokenId },
+      { partnerId: fixture.kaltura.partnerId, serviceUrl: h.e.kaltura.url, credential: 'appToken', appTokenId: appToken.id },
+    );
+    await checkScreen(page, 'list-light');
+    await darkScreen('add-dialog', async (p) => {
+      await p.getByRole('button', { name: 'Add new integration', exact: true }).click();
+      await visible(p.getByRole('dialog', { name: 'Add new integration' }), 'the dark "Add new integration" dialog');
+    });
+    await darkScreen('list');
+  });
+
+  it('changes every setting in the editor and keeps them after a reload', async () => {
+    let d = await openEditor(page, ADD_NAME);
+    const save = d.getByRole('button', { name: 'Save', exact: true });
+    assert.equal(await save.isDisabled(), true, 'Save is disabled before any change');
+    assert.equal(await field(d, 'Directory (tenant) ID').inputValue(), fixture.tenant.id);
+    assert.equal(await field(d, 'Application (client) ID').inputValue(), fixture.appRegistrations[0]!.clientId);
+    await checkScreen(page, 'editor-settings-light');
+
+    await field(d, 'Name').fill(NAME);
+    for (const c of [...FINAL_SETTINGS.categories, 'Not a category']) await addTag(d, 'Publish to categories', c);
+    await d.getByRole('button', { name: 'Remove Not a category', exact: true }).click();
+    await gone(d.getByRole('button', { name: 'Remove Not a category', exact: true }), 'the removed tag');
+
+    await radio(d, 'Upload recordings management', 'Opt-in groups').check();
+    await visible(d.getByText('Must fill in at least one group', { exact: true }), 'the error "Must fill in at least one group"');
+    assert.equal(await save.isDisabled(), true, 'Save is disabled while opt-in has no group');
+    await radio(d, 'Group source', 'Entra ID groups (needs GroupMember.Read.All)').check();
+    await addTag(d, 'Groups', 'All Staff');
+    await gone(d.getByText('Must fill in at least one group', { exact: true }), 'the group error once a group is there');
+
+    const transcription = d.getByRole('switch', { name: 'Teams transcription' });
+    assert.equal(await transcription.isChecked(), true, 'transcription starts on');
+    await transcription.click();
+    assert.equal(await transcription.isChecked(), false);
+
+    await pick(page, d, 'Co-organizers', 'Co-Viewer');
+    await pick(page, d, 'Presenters', 'Co-Editor');
+    await pick(page, d, 'Users (attendees)', 'Co-Publishers');
+
+    await radio(d, 'Postfix', 'Add postfix').check();
+    await field(d, 'Postfix text').fill('@kaltura.com');
+    await radio(d, 'Find user by', 'User e-mail').check();
+    await radio(d, "In case the user doesn't exist", 'Use default user').check();
+    const defaultUser = field(d, 'Default user ID');
+    await defaultUser.fill('');
+    await visible(d.getByText('Default user ID is required', { exact: true }), 'the error "Default user ID is required"');
+    await defaultUser.fill('teams-archive');
+    await field(d, 'Entry link template').fill(FINAL_SETTINGS.entryUrlTemplate);
+    await until('Save enabled', async () => !(await save.isDisabled()));
+    await save.click();
+    await toast(page, 'Settings saved');
+
+    // the second save: the owner from the Azure user id (which hides the postfix choice)
+    d = drawer(page, NAME);
+    await visible(d, `the editor drawer now titled "${NAME}"`);
+    const save2 = d.getByRole('button', { name: 'Save', exact: true });
+    await until('Save disabled again once saved', async () => save2.isDisabled());
+    await radio(d, 'Set user based on', 'Azure user ID').check();
+    await gone(d.getByRole('radiogroup', { name: 'Postfix' }), 'the Postfix choice for Azure user ids');
+    await until('Save enabled', async () => !(await save2.isDisabled()));
+    await save2.click();
+    await toast(page, 'Settings saved');
+
+    const saved = await integration();
+    assert.equal(saved.name, NAME);
+    assert.deepEqual(saved.settings, FINAL_SETTINGS);
+
+    await page.reload();
+    await listReady(page);
+    if (!(await drawer(page, NAME).isVisible())) d = await openEditor(page, NAME);
+    else d = drawer(page, NAME);
+    assert.equal(await field(d, 'Name').inputValue(), NAME);
+    for (const c of FINAL_SETTINGS.categories) await visible(d.getByRole('button', { name: `Remove ${c}`, exact: true }), `the category tag "${c}" after reload`);
+    assert.equal(await radio(d, 'Upload recordings management', 'Opt-in groups').isChecked(), true);
+    assert.equal(await radio(d, 'Group source', 'Entra ID groups (needs GroupMember.Read.All)').isChecked(), true);
+    await visible(d.getByRole('button', { name: 'Remove All Staff', exact: true }), 'the group tag after reload');
+    assert.equal(await d.getByRole('switch', { name: 'Teams transcription' }).isChecked(), false);
+    await expectText(d.getByRole('combobox', { name: 'Co-organizers', exact: true }), 'Co-Viewer', 'Co-organizers after reload');
+    await expectText(d.getByRole('combobox', { name: 'Presenters', exact: true }), 'Co-Editor', 'Presenters after reload');
+    await expectText(d.getByRole('combobox', { name: 'Users (attendees)', exact: true }), 'Co-Publishers', 'attendees after reload');
+    assert.equal(await radio(d, 'Set user based on', 'Azure user ID').isChecked(), true);
+    assert.equal(await radio(d, 'Find user by', 'User e-mail').isChecked(), true);
+    assert.equal(await radio(d, "In case the user doesn't exist", 'Use default user').isChecked(), true);
+    assert.equal(await field(d, 'Default user ID').inputValue(), 'teams-archive');
+    assert.equal(await field(d, 'Entry link template').inputValue(), FINAL_SETTINGS.entryUrlTemplate);
+    // the postfix chosen before is kept, and offered again for UPNs
+    await radio(d, 'Set user based on', 'Microsoft User Principal Name').check();
+    assert.equal(await radio(d, 'Postfix', 'Add postfix').isChecked(), true);
+    assert.equal(await field(d, 'Postfix text').inputValue(), '@kaltura.com');
+    await checkScreen(page, 'editor-settings-changed-light');
+    // back to what is saved: nothing to save
+    await radio(d, 'Set user based on', 'Azure user ID').check();
+    await until('Save disabled with the saved values', async () => d.getByRole('button', { name: 'Save', exact: true }).isDisabled());
+    await closeEditor(page, d);
+    assert.deepEqual((await integration()).settings, FINAL_SETTINGS, 'closing without saving changed nothing');
+    await darkScreen('editor-settings', async (p) => void (await openEditor(p, NAME)));
+  });
+
+  it('enables the integration', async () => {
+    await menu(page, NAME, 'Enable');
+    await toast(page, 'Integration enabled');
+    await expectText(row(page, NAME), /\bEnabled\b/, 'the row says Enabled');
+    assert.equal((await integration()).status, 'enabled');
+    // Graph's subscriptions are made for it
+    await until('a Graph subscription for the integration', async () => {
+      const state = await h.e.control<{ subscriptions: Array<{ resource: string }> }>(h.e.graph, 'GET', '/__control/state');
+      return state.subscriptions.some((s) => s.resource.includes('getAllRecordings'));
+    }, 20_000);
+  });
+
+  it('an expired client secret shows a red mark, its tooltip and the banner; a new secret heals it', async () => {
+    // the admin's secret expires; a new one is made in Entra ID
+    const f = await h.e.control<Fixture>(h.e.entra, 'GET', '/__control/fixture');
+    const reg = f.appRegistrations[0]!;
+    reg.secrets = [{ ...reg.secrets[0]!, expiresAt: '2026-01-01T00:00:00Z' }, { value: NEW_SECRET, expiresAt: '2028-06-01T00:00:00Z' }];
+    await h.e.control(h.e.entra, 'POST', '/__control/fixture', f);
+
+    const tested = page.waitForResponse((r) => r.url().endsWith(`/api/admin/integrations/${integrationId}/test`) && r.request().method() === 'POST');
+    await menu(page, NAME, 'Test connection');
+    const report = (await (await tested).json()) as { ok: boolean; checks: ApiCheck[] };
+    assert.equal(report.ok, false);
+    const dialog = await visible(page.getByRole('dialog', { name: 'Connection test' }), 'the "Connection test" dialog');
+    await toast(page, 'Connection test found problems');
+    const tokenCheck = report.checks.find((c) => c.id === 'token')!;
+    assert.equal(tokenCheck.status, 'fail');
+    await expectText(dialog, tokenCheck.label, 'the failed check is listed');
+    await expectText(dialog, 'Failed', 'its status');
+    if (tokenCheck.fix) await expectText(dialog, `Fix: ${tokenCheck.fix}`, 'its fix');
+    await checkScreen(page, 'connection-test-failed-light');
+    await dialog.getByRole('button', { name: /^(Close|OK|Done)$/ }).first().click();
+    await gone(dialog, 'the "Connection test" dialog');
+
+    const failed = await until('the integration has a lastError', async () => (await integration()).lastError);
+    assert.equal(failed.code, 'SECRET_EXPIRED');
+    const mark = await visible(page.getByLabel(`Error: ${failed.message}`, { exact: true }), `the red mark labelled "Error: ${failed.message}"`);
+    await mark.hover();
+    const tip = await visible(page.getByRole('tooltip'), 'the red mark\'s tooltip');
+    await expectText(tip, failed.message, 'the tooltip shows the message');
+    if (failed.fix) await expectText(tip, failed.fix, 'the tooltip shows the fix');
+    await screenshot(page, 'list-error-tooltip-light');
+    await page.mouse.move(0, 0);
+    await visible(page.getByText(/We've detected an error on at least one integration/), 'the error banner');
+    await expectText(page.locator('body'), ERROR_BANNER, 'the banner');
+    await visible(page.getByRole('link', { name: 'click here' }), 'the banner\'s "click here" link');
+    await checkScreen(page, 'list-error-light');
+    await darkScreen('list-error');
+
+    // the Health tab says what is wrong and how to fix it
+    const d = await openEditor(page, NAME, 'Health');
+    await visible(d.getByRole('heading', { name: 'Health' }), 'the "Health" heading');
+    await expectText(d, failed.message, 'the problem on the Health tab');
+    if (failed.fix) await expectText(d, `Fix: ${failed.fix}`, 'its fix on the Health tab');
+    for (const label of ['Subscription expires', 'Client secret expires', 'Last successful archive']) await expectText(d, label, 'the Health tab');
+    await expectText(d, 'Recordings archived and failed per day, last 30 days', 'the chart title');
+    await checkScreen(page, 'health-error-light');
+    await closeEditor(page, d);
+    await darkScreen('health-error', async (p) => void (await openEditor(p, NAME, 'Health')));
+
+    // a wrong secret is refused and changes nothing; the new one heals the integration
+    await menu(page, NAME, 'Update application (client) secret');
+    const sd = await visible(page.getByRole('dialog', { name: 'Update application (client) secret' }), 'the secret dialog');
+    await checkScreen(page, 'secret-dialog-light');
+    await field(sd, 'Application (client) Secret').fill('not-the-secret');
+    await sd.getByRole('button', { name: 'Update', exact: true }).click();
+    await expectText(sd, /Entra ID refused the new secret/, 'the refusal under the field');
+    assert.equal((await integration()).lastError?.code, 'SECRET_EXPIRED');
+    await field(sd, 'Application (client) Secret').fill(NEW_SECRET);
+    await sd.getByRole('button', { name: 'Update', exact: true }).click();
+    await toast(page, 'Secret updated successfully');
+    await gone(sd, 'the secret dialog');
+    await gone(page.getByLabel(/^Error: /), 'the red mark');
+    await gone(page.getByText(/We've detected an error on at least one integration/), 'the error banner');
+    assert.equal((await integration()).lastError, null);
+    await darkScreen('secret-dialog', async (p) => {
+      await menu(p, NAME, 'Update application (client) secret');
+      await visible(p.getByRole('dialog', { name: 'Update application (client) secret' }), 'the dark secret dialog');
+    });
+  });
+
+  it('"Test connection" lists one row per check', async () => {
+    const tested = page.waitForResponse((r) => r.url().endsWith(`/api/admin/integrations/${integrationId}/test`) && r.request().method() === 'POST');
+    await menu(page, NAME, 'Test connection');
+    const report = (await (await tested).json()) as { ok: boolean; checks: ApiCheck[] };
+    assert.equal(report.ok, true, JSON.stringify(report.checks.filter((c) => c.status === 'fail')));
+    const dialog = await visible(page.getByRole('dialog', { name: 'Connection test' }), 'the "Connection test" dialog');
+    await toast(page, 'Connection test passed');
+    await expectText(dialog, report.checks[report.checks.length - 1]!.label, 'the last check');
+    const text = await dialog.innerText();
+    for (const c of report.checks) {
+      assert.equal(text.split(c.label).length - 1, 1, `the check "${c.label}" is listed once`);
+      const rowOf = dialog.getByRole('row').filter({ hasText: c.label }).or(dialog.getByRole('listitem').filter({ hasText: c.label }));
+      if ((await rowOf.count()) > 0) await expectText(rowOf.first(), STATUS_WORDS[c.status]!, `the status of "${c.label}"`);
+      if (c.fix) assert.ok(text.includes(`Fix: ${c.fix}`), `the fix of "${c.label}"`);
+    }
+    const statusWords = text.match(/\b(Passed|Failed|Warning|Skipped)\b/g) ?? [];
+    assert.equal(statusWords.length, report.checks.length, `one status per check (${report.checks.length}), saw ${JSON.stringify(statusWords)}`);
+    await checkScreen(page, 'connection-test-passed-light');
+    await dialog.getByRole('button', { name: /^(Close|OK|Done)$/ }).first().click();
+    await gone(dialog, 'the "Connection test" dialog');
+    await darkScreen('connection-test', async (p) => {
+      await menu(p, NAME, 'Test connection');
+      const dd = await visible(p.getByRole('dialog', { name: 'Connection test' }), 'the dark "Connection test" dialog');
+      await expectText(dd, report.checks[report.checks.length - 1]!.label, 'the dark dialog\'s checks');
+    });
+  });
+
+  it("shows a recording's upload progress, and retries one that failed", async () => {
+    const [qbr, sko] = fixture.meetings;
+    const qbrRecording = qbr!.recordings[0]!.id;
+    const skoRecording = sko!.recordings[0]!.id;
+    // Kaltura refuses the QBR's entry for good
+    await h.e.control(h.e.kaltura, 'POST', '/__control/faults', {
+      method: 'POST',
+      pathPattern: '/service/media/action/add$',
+      status: 200,
+      body: { objectType: 'KalturaAPIException', code: 'PROPERTY_VALIDATION_CANNOT_BE_NULL', message: 'The property "KalturaMediaEntry::mediaType" cannot be NULL', args: {} },
+      count: 50,
+    });
+    await h.release('recording', qbrRecording);
+    const failed = await until('the QBR recording failed', async () => {
+      const r = await h.app.store.recordings.get({ integrationId, recordingId: qbrRecording });
+      return r?.state === 'failed' ? r : undefined;
+    }, 30_000);
+    await h.e.control(h.e.kaltura, 'DELETE', '/__control/faults');
+
+    const d = await openEditor(page, NAME, 'Recordings');
+    for (const header of ['Meeting', 'Recorded', 'State', 'Progress', 'Transcript', 'Error']) {
+      await visible(d.getByRole('columnheader', { name: header }), `the recordings column "${header}"`);
+    }
+    const qbrRow = d.getByRole('row').filter({ hasText: qbr!.subject });
+    await expectText(qbrRow, /\bfailed\b/i, 'the QBR row is failed', 20_000);
+    if (failed.error?.message) await expectText(qbrRow, failed.error.message.slice(0, 60), 'the QBR row shows the error');
+    await visible(qbrRow.getByRole('button', { name: 'Retry', exact: true }), 'the "Retry" button of the failed recording');
+
+    // the sales kickoff uploads slowly: 80 chunks, 150 ms each
+    await h.e.control(h.e.kaltura, 'POST', '/__control/faults', { method: 'POST', pathPattern: '/service/uploadtoken/action/upload$', delayMs: 150, count: 1_000 });
+    await h.release('recording', skoRecording);
+    const bar = await visible(d.getByRole('progressbar', { name: `Upload progress for ${sko!.subject}` }), `the ProgressBar "Upload progress for ${sko!.subject}"`, 20_000);
+    const value = await until('the progress bar part way', async () => {
+      const now = Number(await bar.getAttribute('aria-valuenow'));
+      const max = Number((await bar.getAttribute('aria-valuemax')) ?? 1);
+      return now > 0 && now < max ? { now, max } : undefined;
+    }, 15_000);
+    assert.ok(value.now > 0);
+    await expectText(d.getByRole('row').filter({ hasText: sko!.subject }), /\buploading\b/i, 'the sales kickoff row says uploading');
+    await checkScreen(page, 'recordings-uploading-light');
+    await darkScreen('recordings-uploading', async (p) => {
+      const dd = await openEditor(p, NAME, 'Recordings');
+      await visible(dd.getByRole('progressbar', { name: `Upload progress for ${sko!.subject}` }), 'the dark page\'s ProgressBar');
+    });
+
+    await qbrRow.getByRole('button', { name: 'Retry', exact: true }).click();
+    await toast(page, 'Retry queued');
+    await expectText(d.getByRole('row').filter({ hasText: sko!.subject }), /\barchived\b/i, 'the sales kickoff archived', 40_000);
+    await expectText(qbrRow, /\barchived\b/i, 'the retried QBR archived', 40_000);
+    await gone(qbrRow.getByRole('button', { name: 'Retry', exact: true }), 'the Retry button once archived');
+    await h.e.control(h.e.kaltura, 'DELETE', '/__control/faults');
+    const entries = await h.entries();
+    for (const id of [qbrRecording, skoRecording]) assert.ok(entries.some((e) => e.referenceId === `Teams_${id}`), `an entry for ${id}`);
+    await checkScreen(page, 'recordings-archived-light');
+    await closeEditor(page, d);
+  });
+
+  it('starts a backfill for a date range', async () => {
+    const d = await openEditor(page, NAME, 'Recordings');
+    const day = (msAgo: number) => new Date(Date.now() - msAgo).toISOString().slice(0, 10);
+    const from = day(30 * 86_400_000);
+    const to = day(86_400_000);
+    await field(d, 'From').fill(from);
+    await field(d, 'To').fill(to);
+    await d.getByRole('button', { name: 'Start backfill', exact: true }).click();
+    await toast(page, 'Backfill started');
+    const audit = await until('the backfill in the audit log', async () =>
+      (await h.app.store.audit.list({ integrationId })).items.find((a) => a.action === 'integration.backfill'));
+    const details = audit.details as { from: string; to: string };
+    assert.ok(details.from.startsWith(from), `backfill from ${details.from}, chose ${from}`);
+    assert.ok(details.to.startsWith(to) || details.to.startsWith(day(0)), `backfill to ${details.to}, chose ${to}`);
+    await checkScreen(page, 'recordings-backfill-light');
+    await closeEditor(page, d);
+  });
+
+  it('refuses to delete an enabled integration, then disables and deletes it', async () => {
+    await menu(page, NAME, 'Delete');
+    const refusal = await visible(page.getByRole('dialog').filter({ hasText: DELETE_REFUSED }), 'the refusal dialog');
+    await expectText(refusal, DELETE_REFUSED, 'the exact refusal');
+    await checkScreen(page, 'delete-refused-light');
+    await refusal.getByRole('button', { name: 'OK', exact: true }).click();
+    await gone(refusal, 'the refusal dialog');
+    assert.equal((await integration()).status, 'enabled');
+    await darkScreen('delete-refused', async (p) => {
+      await menu(p, NAME, 'Delete');
+      await visible(p.getByRole('dialog').filter({ hasText: DELETE_REFUSED }), 'the dark refusal dialog');
+    });
+
+    await menu(page, NAME, 'Disable');
+    await toast(page, 'Integration disabled');
+    await expectText(row(page, NAME), /\bDisabled\b/, 'the row says Disabled');
+
+    await menu(page, NAME, 'Delete');
+    const confirm = await visible(page.getByRole('dialog', { name: `Delete ${NAME}?` }), `the confirm dialog "Delete ${NAME}?"`);
+    await visible(confirm.getByRole('button', { name: 'Cancel', exact: true }), 'its Cancel button');
+    await checkScreen(page, 'delete-confirm-light');
+    await darkScreen('delete-confirm', async (p) => {
+      await menu(p, NAME, 'Delete');
+      await visible(p.getByRole('dialog', { name: `Delete ${NAME}?` }), 'the dark confirm dialog');
+    });
+    await confirm.getByRole('button', { name: 'Delete', exact: true }).click();
+    await toast(page, 'Integration deleted');
+    await visible(page.getByText('There are no active Teams accounts', { exact: true }), 'the empty state again');
+    assert.deepEqual((await api<{ items: unknown[] }>('GET', '/integrations')).items, []);
+    assert.deepEqual(problems.errors.filter((e) => e.startsWith('pageerror')), [], 'no uncaught errors in the page');
+  });
+});

@@ -3,6 +3,8 @@ import { hostname } from 'node:os';
 import { createBotAdapter, type BotConnection } from '../../bot/src/bot-adapter.js';
 import { createTeamsNotifier } from '../../bot/src/teams-notifier.js';
 import { createAdapterFactories } from './adapters.js';
+import { registerAdminRoutes } from './admin/admin-routes.js';
+import { clientConfig, createSsoAuthenticator } from './admin/sso-auth.js';
 import { systemClock, type Clock } from './clock.js';
 import { ConfigError, loadConfig, type AppConfig } from './config.js';
 import { IntegrationHealthKeeper } from './health/integration-health.js';
@@ -128,6 +130,21 @@ export async function startApp(config: AppConfig, logger: Logger, overrides: App
   const server = createHttpServer({ logger, readiness, limits: config.http });
   const bodies = createBodyBudget(config.http.body);
   registerGraphWebhooks(server, { subscriptions: store.subscriptions, jobs: queue, logger, now: () => clock.now(), bodies });
+  if (config.role !== 'worker') {
+    const authenticate = createSsoAuthenticator(
+      {
+        authorityHost: config.entra.authorityHost,
+        v1IssuerHost: config.sso.v1IssuerHost,
+        clientId: config.sso.clientId,
+        appIdUri: config.sso.appIdUri,
+        allowedTenants: config.sso.allowedTenants,
+        adminRole: config.sso.adminRole,
+      },
+      { fetch: trust.fetch },
+    );
+    const signIn = clientConfig(config);
+    registerAdminRoutes(server, { service, authenticate, bodies, clientConfig: () => signIn, logger });
+  }
   if (config.role !== 'worker') registerTabRoutes(server, { dir: config.tabDir, logger });
   const port = await listen(server, config.http.port, config.http.host);
   const url = `http://${config.http.host}:${port}`;

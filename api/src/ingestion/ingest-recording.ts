@@ -141,7 +141,8 @@ export function createIngestRecordingHandler(deps: IngestDeps) {
       }
 
       await c.kaltura.addToCategories(progress.entryId!, categoryIds);
-      const url = entryUrl(deps.entryUrlTemplate, c.integration.kaltura.partnerId, progress.entryId!);
+      // an integration's own link (its MediaSpace, say) wins over the app's
+      const url = entryUrl(c.settings.entryUrlTemplate || deps.entryUrlTemplate, c.integration.kaltura.partnerId, progress.entryId!);
       // transcripts before 'archived': a transcript job waits for that mark, so the two never add the same caption at once
       const transcript = c.settings.uploadTranscripts
         ? await attachTranscriptsOfMeeting(c, { ...key, organizerId, meetingId: payload.meetingId, entryId: progress.entryId! }, deps.recordings, {

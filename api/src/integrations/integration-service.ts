@@ -6,7 +6,21 @@ import type { Logger } from '../logging/logger.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import { NotFoundError, VersionConflictError } from '../store/errors.js';
 import type { JsonObject } from '../store/json.js';
-import type { AuditActor, Integration, IntegrationPatch, Page, Recording, RecordingState } from '../store/model.js';
+import type {
+  AuditActor,
+  AuditEntry,
+  DailyOutcome,
+  EpochMs,
+  GraphSubscription,
+  Integration,
+  IntegrationPatch,
+  Job,
+  JobCounts,
+  Page,
+  PausedIntegration,
+  Recording,
+  RecordingState,
+} from '../store/model.js';
 import { RECORDING_STATES } from '../store/model.js';
 import type { Store } from '../store/store.js';
 import type { ConnectionReport } from './connection-test.js';
@@ -17,7 +31,7 @@ import { fromZod, refuse, ServiceError } from './service-errors.js';
 export type SecretVerifier = (credentials: { tenantId: string; clientId: string; clientSecret: string }) => Promise<void>;
 
 export interface IntegrationServiceDeps {
-  store: Pick<Store, 'integrations' | 'recordings' | 'audit' | 'jobs'>;
+  store: Pick<Store, 'integrations' | 'recordings' | 'audit' | 'jobs' | 'subscriptions'>;
   queue: Pick<JobQueue, 'enqueue' | 'pause' | 'resume' | 'retry'>;
   /** drops the cached Graph and Kaltura clients of an integration after a change */
   forgetClients(integrationId: string): void;
@@ -30,6 +44,27 @@ export interface IntegrationServiceDeps {
   clock: Clock;
   logger: Logger;
 }
+
+/** What the console's health view is made of, read in one go. */
+export interface HealthReport {
+  integration: Integration;
+  paused: PausedIntegration | null;
+  subscriptions: GraphSubscription[];
+  jobs: JobCounts;
+  /** one entry per UTC day, oldest first, the last one today */
+  daily: DailyOutcome[];
+  lastArchivedAt: EpochMs | null;
+}
+
+/** What the integration's activity log is made of: admin actions and the integration's jobs, each newest first. */
+export interface ActivityReport {
+  audit: AuditEntry[];
+  jobs: Job[];
+}
+
+const DAY_MS = 86_400_000;
+/** the store's largest page; longer reads take several */
+const STORE_PAGE = 200;
 
 export const SYSTEM_ACTOR: AuditActor = { id: 'system', name: 'Teams Recording Archiver' };
 
@@ -131,7 +166,9 @@ export class IntegrationService {
     }
     const updated = await this.write(id, current.version, { appClientSecret: secret });
     this.d.forgetClients(id);
-    const healed = (await this.d.keeper.resolve(id, SECRET_CODES)) ?? updated;
+    await this.d.keeper.resolve(id, SECRET_CODES);
+    // the old secret's expiry says nothing of the new one; the next check reads it
+    const healed = (await this.d.keeper.secretExpiry(id, null, null)) ?? updated;
     const paused = (await this.d.store.jobs.paused()).find((p) => p.integrationId === id);
     if (updated.enabled && paused && (SECRET_CODES as readonly string[]).includes(paused.reason)) await this.d.queue.resume(id);
     await this.audit(actor, 'integration.secret.replace', updated, {});
@@ -235,6 +272,49 @@ export class IntegrationService {
     return { jobId: job.id, from: new Date(from).toISOString(), to: new Date(to).toISOString(), created };
   }
 
+  /** The integration's health with what explains it: pause, subscriptions, jobs, and the last `days` days' outcomes. */
+  async healthReport(id: string, days = 30): Promise<HealthReport> {
+    const integration = await this.get(id);
+    const today = Math.floor(this.d.clock.now() / DAY_MS) * DAY_MS;
+    const since = today - (days - 1) * DAY_MS;
+    const [paused, subscriptions, jobs, outcomes, lastArchivedAt] = await Promise.all([
+      this.d.store.jobs.paused(),
+      this.d.store.subscriptions.listByIntegration(id),
+      this.d.store.jobs.countByState(id),
+      this.d.store.recordings.dailyOutcomes(id, since),
+      this.d.store.recordings.lastArchivedAt(id),
+    ]);
+    const byDay = new Map(outcomes.map((o) => [o.day, o]));
+    const daily = Array.from({ length: days }, (_, i) => {
+      const day = new Date(since + i * DAY_MS).toISOString().slice(0, 10);
+      return byDay.get(day) ?? { day, archived: 0, failed: 0 };
+    });
+    return { integration, paused: paused.find((p) => p.integrationId === id) ?? null, subscriptions, jobs, daily, lastArchivedAt };
+  }
+
+  /** The newest `limit` admin actions and the newest `limit` jobs of the integration. */
+  async activity(id: string, limit: number): Promise<ActivityReport> {
+    await this.get(id);
+    const [audit, jobs] = await Promise.all([
+      readPages(limit, (page) => this.d.store.audit.list({ integrationId: id, ...page })),
+      readPages(limit, (page) => this.d.store.jobs.list({ integrationId: id, ...page })),
+    ]);
+    return { audit, jobs };
+  }
+
+  /** Which of these recordings `retry` would take: failed, with their job failed for good. */
+  async retryable(recordings: readonly Recording[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    await Promise.all(
+      recordings
+        .filter((r) => r.state === 'failed' && r.jobId)
+        .map(async (r) => {
+          if ((await this.d.store.jobs.get(r.jobId!))?.state === 'failed') out.add(r.recordingId);
+        }),
+    );
+    return out;
+  }
+
   private async write(id: string, version: number, patch: IntegrationPatch): Promise<Integration> {
     try {
       return await this.d.store.integrations.update(id, version, patch);
@@ -248,6 +328,17 @@ export class IntegrationService {
   private async audit(actor: AuditActor, action: string, integration: Integration, details: JsonObject): Promise<void> {
     await this.d.store.audit.append({ actor, action, integrationId: integration.id, target: integration.name, details });
   }
+}
+
+async function readPages<T>(limit: number, read: (page: { limit: number; cursor?: string }) => Promise<Page<T>>): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: Page<T> = await read({ limit: Math.min(STORE_PAGE, limit - out.length), ...(cursor ? { cursor } : {}) });
+    out.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor && out.length < limit);
+  return out;
 }
 
 /** The names of what changed, never the values (settings and Kaltura fields by key). */

@@ -21,9 +21,9 @@ describe('Kaltura user id from a Teams user', () => {
   });
 
   it('refuses settings that cannot work', () => {
-    assert.throws(() => settings({ userNotFoundMethod: 'assign-default' }), /default user is needed/);
-    assert.throws(() => settings({ userIdSuffixMethod: 'remove' }), /postfix is needed/);
-    assert.throws(() => settings({ uploadScope: 'opt-in' }), /opt-in needs at least one group/);
+    assert.throws(() => settings({ userNotFoundMethod: 'assign-default' }), /Default user ID is required/);
+    assert.throws(() => settings({ userIdSuffixMethod: 'remove' }), /a postfix is required to remove/);
+    assert.throws(() => settings({ uploadScope: 'opt-in' }), /Must fill in at least one group/);
     assert.throws(() => settings({ attendeesRoles: ['co-editors'] }), /attendees can be co-viewers or co-publishers/);
   });
 });

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server } from 'restify';
 import type { BodyBudget } from '../http/body-budget.js';
-import { httpStatusFor } from '../http/error-status.js';
+import { errorBody, httpStatusFor } from '../http/error-status.js';
 import type { IntegrationService } from '../integrations/integration-service.js';
 import { refuse, ServiceError } from '../integrations/service-errors.js';
 import type { Logger } from '../logging/logger.js';
@@ -208,6 +208,18 @@ export function registerAdminRoutes(server: Server, deps: AdminRouteDeps): void 
   for (const method of ['get', 'post', 'put', 'patch', 'del', 'opts', 'head'] as const) {
     server[method](`${ADMIN_PREFIX}/*`, unknown);
     server[method](ADMIN_PREFIX, unknown);
+  }
+  // what the router cannot match at all (a path it cannot decode) still answers in the API's shape
+  for (const event of ['NotFound', 'MethodNotAllowed']) {
+    server.on(event, (req: IncomingMessage, res: ServerResponse & { send?: (status: number, body: unknown) => void }, _err: unknown, callback: () => void) => {
+      const path = (req.url ?? '').split('?')[0]!;
+      if ((path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) && !res.headersSent && res.send) {
+        res.setHeader('cache-control', 'no-store');
+        // restify's own send, so restify knows the answer went out
+        res.send(404, errorBody(requestError.route(req.method ?? 'GET', path)));
+      }
+      return callback();
+    });
   }
 }
 

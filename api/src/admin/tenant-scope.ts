@@ -13,7 +13,7 @@ export const sameTenant = (a: string, b: string): boolean => a.trim().toLowerCas
  * an id that never existed, so one tenant cannot learn about another's integrations.
  */
 export async function ownIntegration(service: IntegrationService, principal: AdminPrincipal, id: string): Promise<Integration> {
-  if (!PLAUSIBLE_ID.test(id)) throw new ServiceError('INTEGRATION_NOT_FOUND', 'No such integration.');
+  if (!PLAUSIBLE_ID.test(id)) throw new ServiceError('INTEGRATION_NOT_FOUND', 'No such integration.', { field: 'id' });
   const integration = await service.get(id);
   if (!sameTenant(integration.tenantId, principal.tenantId)) throw refuse.notFound(id);
   return integration;

@@ -18,11 +18,11 @@ export const DELETE_ENABLED_MESSAGE = "Please change integration status to 'Disa
 
 export const refuse = {
   invalid: (field: string, message: string) => new ServiceError('INVALID_INPUT', `${field}: ${message}`, { field }),
-  notFound: (id: string) => new ServiceError('INTEGRATION_NOT_FOUND', `No integration ${id}.`),
+  notFound: (id: string) => new ServiceError('INTEGRATION_NOT_FOUND', `No integration ${id}.`, { field: 'id' }),
   changed: (id: string) => new ServiceError('INTEGRATION_CHANGED', `Integration ${id} was changed by someone else since it was read; load it again.`),
   enabled: () => new ServiceError('INTEGRATION_ENABLED', DELETE_ENABLED_MESSAGE),
   duplicateName: (name: string) => new ServiceError('INTEGRATION_NAME_TAKEN', `An integration named "${name}" already exists.`, { field: 'name' }),
-  recordingNotFound: (id: string) => new ServiceError('RECORDING_NOT_FOUND', `No recording ${id} in this integration.`),
+  recordingNotFound: (id: string) => new ServiceError('RECORDING_NOT_FOUND', `No recording ${id} in this integration.`, { field: 'recordingId' }),
   notRetryable: (why: string) => new ServiceError('RECORDING_NOT_RETRYABLE', why),
 };
 

@@ -190,9 +190,14 @@ export class IntegrationService {
   async disable(actor: AuditActor, id: string): Promise<Integration> {
     const current = await this.get(id);
     const updated = current.enabled ? await this.write(id, current.version, { enabled: false }) : current;
-    // disabled is the reason now, whatever paused the lane before (a pause keeps its first reason)
-    await this.d.queue.resume(id);
-    await this.d.queue.pause(id, 'DISABLED');
+    // disabled is the reason now, whatever paused the lane before (a pause keeps its first reason); a
+    // job of the lane that hits a blocking error between the resume and the pause takes the reason
+    // first, so look and take it back (once DISABLED holds, later pauses keep it)
+    for (let tries = 0; tries < 5; tries++) {
+      await this.d.queue.resume(id);
+      await this.d.queue.pause(id, 'DISABLED');
+      if ((await this.d.store.jobs.paused()).find((p) => p.integrationId === id)?.reason === 'DISABLED') break;
+    }
     await this.d.removeSubscriptions(id).catch((err: unknown) =>
       this.d.logger.warn({ err, integrationId: id }, 'could not remove the Graph subscriptions now; the next scheduled check will'),
     );

@@ -18,7 +18,10 @@ const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
   'cache-control': 'no-store, no-cache',
   'x-frame-options': 'DENY',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  // browsers hold a form's redirect to form-action too, and the sign-in redirects back to the app
+  // (any loopback redirect_uri is accepted; CSP has no syntax for an IPv6 host with any port)
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http://127.0.0.1:* https://127.0.0.1:* http://localhost:* https://localhost:*; frame-ancestors 'none'",
   'referrer-policy': 'no-referrer',
 };
 

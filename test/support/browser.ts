@@ -119,13 +119,40 @@ export interface AxeViolation {
   impact?: string | null;
   help: string;
   helpUrl: string;
-  nodes: Array<{ target: unknown; failureSummary?: string }>;
+  nodes: Array<{ target: unknown; html?: string; failureSummary?: string }>;
+}
+
+/**
+ * The one known false positive of Fluent UI v9, excluded node by node as Microsoft's own scanners do:
+ * tabster's focus "dummy" elements are aria-hidden and focusable on purpose (they only pass focus on),
+ * which axe's aria-hidden-focus flags (microsoft/tabster#288; accessibility-insights-web PR 7605,
+ * accessibility-insights-service PR 2771). Any other aria-hidden-focus node still fails.
+ */
+function withoutKnownFalsePositives(v: AxeViolation): AxeViolation {
+  if (v.id !== 'aria-hidden-focus') return v;
+  return { ...v, nodes: v.nodes.filter((n) => !/data-tabster-dummy|data-is-focus-trap-zone-bumper="true"/.test(n.html ?? '')) };
+}
+
+/**
+ * Waits (up to 3 s) until no finite animation runs, so axe measures colours as they end up, not half
+ * way through a toast's or a dialog's fade-in. Endless ones (a Spinner) are not waited for.
+ */
+export async function settled(page: Page): Promise<void> {
+  await page
+    .waitForFunction("document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity)", undefined, {
+      timeout: 3_000,
+      polling: 50,
+    })
+    .catch(() => undefined);
 }
 
 /** Runs axe on the page as it is; fails listing every serious or critical violation. */
 export async function assertAccessible(page: Page, screen: string): Promise<void> {
+  await settled(page);
   const result = await new AxeBuilder({ page }).analyze();
-  const bad = (result.violations as AxeViolation[]).filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const bad = (result.violations as AxeViolation[])
+    .map(withoutKnownFalsePositives)
+    .filter((v) => v.nodes.length > 0 && (v.impact === 'serious' || v.impact === 'critical'));
   if (bad.length === 0) return;
   const lines = bad.map((v) => {
     const nodes = v.nodes

@@ -39,7 +39,8 @@ const FINAL_SETTINGS = {
   categories: ['MediaSpace>site>channels>Teams recordings', 'Teams'],
   uploadScope: 'opt-in',
   groupSource: 'entra',
-  groups: ['All Staff'],
+  // Entra groups are named by object id (the fixture's "All Staff")
+  groups: ['00000000-0000-4000-8000-000000000102'],
   uploadTranscripts: false,
   coOrganizerRoles: ['co-viewers'],
   presentersRoles: ['co-editors'],
@@ -366,7 +367,7 @@ describe('admin console in Chromium (sign in, integrations, health, recordings)'
     await visible(d.getByText('Must fill in at least one group', { exact: true }), 'the error "Must fill in at least one group"');
     assert.equal(await save.isDisabled(), true, 'Save is disabled while opt-in has no group');
     await radio(d, 'Group source', 'Entra ID groups (needs GroupMember.Read.All)').check();
-    await addTag(d, 'Groups', 'All Staff');
+    await addTag(d, 'Groups', '00000000-0000-4000-8000-000000000102');
     await gone(d.getByText('Must fill in at least one group', { exact: true }), 'the group error once a group is there');
 
     const transcription = d.getByRole('switch', { name: 'Teams transcription' });
@@ -414,7 +415,7 @@ describe('admin console in Chromium (sign in, integrations, health, recordings)'
     for (const c of FINAL_SETTINGS.categories) await visible(removeTag(d, c), `the category tag "${c}" after reload`);
     assert.equal(await radio(d, 'Upload recordings management', 'Opt-in groups').isChecked(), true);
     assert.equal(await radio(d, 'Group source', 'Entra ID groups (needs GroupMember.Read.All)').isChecked(), true);
-    await visible(removeTag(d, 'All Staff'), 'the group tag after reload');
+    await visible(removeTag(d, '00000000-0000-4000-8000-000000000102'), 'the group tag after reload');
     assert.equal(await d.getByRole('switch', { name: 'Teams transcription' }).isChecked(), false);
     await expectText(d.getByRole('combobox', { name: 'Co-organizers', exact: true }), 'Co-Viewer', 'Co-organizers after reload');
     await expectText(d.getByRole('combobox', { name: 'Presenters', exact: true }), 'Co-Editor', 'Presenters after reload');

@@ -40,6 +40,8 @@ const entryUrlTemplate = z
   .refine((s) => s === '' || isHttpUrl(s.replaceAll('{entryId}', 'x').replaceAll('{partnerId}', '1')), 'must be an http(s) URL')
   .refine((s) => s === '' || s.includes('{entryId}'), 'must contain {entryId}, where the entry id goes');
 
+const ENTRA_OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export const IntegrationSettings = z
   .object({
     uploadTranscripts: z.boolean().default(true),
@@ -74,6 +76,12 @@ export const IntegrationSettings = z
     }
     if (s.uploadScope !== 'all' && s.groups.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['groups'], message: 'Must fill in at least one group' });
+    }
+    // Graph is asked about Entra groups by object id; a display name would match nothing and quietly
+    // leave every organizer out of (opt-in) or in (opt-out) scope
+    if (s.groupSource === 'entra') {
+      const i = s.groups.findIndex((g) => !ENTRA_OBJECT_ID.test(g));
+      if (i >= 0) ctx.addIssue({ code: 'custom', path: ['groups', i], message: "Entra groups are given by their object id (a GUID, shown on the group's overview in the Entra admin center)" });
     }
   });
 

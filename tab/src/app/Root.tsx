@@ -17,7 +17,7 @@ import { ErrorBar } from '../components/ErrorBar';
 import { Console } from '../components/Console';
 import { getAuthToken, initHost, onThemeChange, themeOverride, type HostInfo, type HostTheme } from '../host/teams-host';
 import { ApiContext } from './api-context';
-import { Loading, PageHeading } from './common';
+import { Loading, PageHeading, ThemeNameContext } from './common';
 import { ToastProvider } from './toasts';
 
 const THEMES: Record<HostTheme, Theme> = {
@@ -27,7 +27,8 @@ const THEMES: Record<HostTheme, Theme> = {
 };
 
 const useStyles = makeStyles({
-  provider: { minHeight: '100vh', boxSizing: 'border-box' },
+  // not on FluentProvider itself: its classes also go to the portal nodes (tooltips, dialogs) and would cover the page
+  shell: { minHeight: '100vh', boxSizing: 'border-box', backgroundColor: tokens.colorNeutralBackground1, color: tokens.colorNeutralForeground1 },
   page: {
     padding: `${tokens.spacingVerticalL} ${tokens.spacingHorizontalXXL}`,
     display: 'flex',
@@ -59,10 +60,14 @@ export function Root() {
     document.documentElement.style.colorScheme = theme === 'default' ? 'light' : 'dark';
   }, [theme]);
   return (
-    <FluentProvider theme={THEMES[theme]} className={s.provider}>
+    <FluentProvider theme={THEMES[theme]}>
+      <ThemeNameContext.Provider value={theme}>
       <ToastProvider>
-        <main className={s.page}>{host ? <Boot host={host} /> : <Loading />}</main>
+        <div className={s.shell}>
+          <main className={s.page}>{host ? <Boot host={host} onUrlRestored={() => setTheme(themeOverride() ?? host.theme)} /> : <Loading />}</main>
+        </div>
       </ToastProvider>
+      </ThemeNameContext.Provider>
     </FluentProvider>
   );
 }
@@ -76,7 +81,7 @@ type Phase =
   | { kind: 'ready'; mode: 'teams' | 'sandbox'; config?: ClientConfig };
 
 /** Decides how the console gets a token: Teams SSO, the sandbox's sign-in page, or not at all. */
-function Boot({ host }: { host: HostInfo }) {
+function Boot({ host, onUrlRestored }: { host: HostInfo; onUrlRestored: () => void }) {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
   const [attempt, setAttempt] = useState(0);
 
@@ -106,6 +111,9 @@ function Boot({ host }: { host: HostInfo }) {
         } catch (error) {
           set({ kind: 'signed-out', config, error });
           return;
+        } finally {
+          // the redirect's URL is replaced by the one sign-in started from (with its ?theme=)
+          if (live) onUrlRestored();
         }
       }
       set(storedToken() ? { kind: 'ready', mode: 'sandbox', config } : { kind: 'signed-out', config });

@@ -10,6 +10,7 @@ import {
   Input,
   Radio,
   RadioGroup,
+  Text,
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
@@ -151,12 +152,13 @@ export function AddIntegrationDialog({ open, onClose, onAdded }: { open: boolean
   const text = (k: keyof Form, label: string, opts: { type?: 'password' | 'url'; hint?: string; placeholder?: string; required?: boolean } = {}) => {
     const err = errorOf(k);
     return (
-      <Field label={label} hint={opts.hint} required={opts.required ?? true} validationState={err ? 'error' : 'none'} validationMessage={err}>
+      <Field label={label} hint={opts.hint} validationState={err ? 'error' : 'none'} validationMessage={err}>
         <Input
           type={opts.type === 'password' ? 'password' : opts.type === 'url' ? 'url' : 'text'}
           value={form[k]}
           placeholder={opts.placeholder}
           autoComplete="off"
+          required={opts.required ?? true}
           onChange={set(k)}
           onBlur={blur(k)}
         />
@@ -178,6 +180,7 @@ export function AddIntegrationDialog({ open, onClose, onAdded }: { open: boolean
             <DialogTitle>Add new integration</DialogTitle>
             <DialogContent className={s.form}>
               {generalError !== null && <ErrorBar error={generalError} />}
+              <Text size={200}>All fields are required except the Kaltura service URL.</Text>
               {text('name', 'Name')}
               {text('tenantId', 'Directory (tenant) ID', { hint: 'Your Azure directory (tenant) ID', placeholder: '00000000-0000-0000-0000-000000000000' })}
               {text('appClientId', 'Application (client) ID', { hint: 'The app registration that has the Graph permissions', placeholder: '00000000-0000-0000-0000-000000000000' })}

@@ -48,6 +48,8 @@ const useStyles = makeStyles({
     ':focus-visible': { outline: `2px solid ${tokens.colorStrokeFocus2}` },
   },
   nameButton: { textAlign: 'start' },
+  // the rows are not selectable; a hover background would also drop the name link below 4.5:1 in the dark theme
+  row: { ':hover': { backgroundColor: 'transparent' }, ':active': { backgroundColor: 'transparent' } },
   tip: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXS },
   hidden: {
     position: 'absolute',
@@ -82,7 +84,7 @@ export function IntegrationTable(props: {
       </TableHeader>
       <TableBody>
         {props.items.map((i) => (
-          <TableRow key={i.id}>
+          <TableRow key={i.id} className={s.row}>
             <TableCell>
               <Link as="button" className={s.nameButton} onClick={() => props.onOpen(i)}>
                 {i.name}

@@ -37,6 +37,7 @@ const useStyles = makeStyles({
   toolbar: { display: 'flex', alignItems: 'flex-end', gap: tokens.spacingHorizontalM, flexWrap: 'wrap' },
   filter: { minWidth: '200px' },
   scroll: { overflowX: 'auto' },
+  row: { ':hover': { backgroundColor: 'transparent' }, ':active': { backgroundColor: 'transparent' } },
   table: { minWidth: '760px' },
   progress: { display: 'flex', flexDirection: 'column', gap: '2px', minWidth: '120px' },
   cellText: { display: 'flex', flexDirection: 'column', gap: '2px', alignItems: 'flex-start' },
@@ -199,7 +200,7 @@ function RecordingRow({ r, retrying, onRetry }: { r: Recording; retrying: boolea
   const problem = problemText(r.error) || r.reason || '';
   const transcriptProblem = r.transcript ? problemText(r.transcript.error) : '';
   return (
-    <TableRow>
+    <TableRow className={s.row}>
       <TableCell>
         {r.entryUrl ? (
           <Link href={r.entryUrl} target="_blank" rel="noreferrer">

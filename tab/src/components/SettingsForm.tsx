@@ -53,14 +53,14 @@ export function SettingsForm({ form, onChange, errors }: { form: EditorForm; onC
         <h3 id="settings-general" className={s.h3}>
           Account
         </h3>
-        <Field label="Name" required {...err('name')}>
-          <Input value={form.name} onChange={(_, d) => setTop('name', d.value)} />
+        <Field label="Name" {...err('name')}>
+          <Input required value={form.name} onChange={(_, d) => setTop('name', d.value)} />
         </Field>
-        <Field label="Directory (tenant) ID" required {...err('tenantId')}>
-          <Input value={form.tenantId} onChange={(_, d) => setTop('tenantId', d.value)} />
+        <Field label="Directory (tenant) ID" {...err('tenantId')}>
+          <Input required value={form.tenantId} onChange={(_, d) => setTop('tenantId', d.value)} />
         </Field>
-        <Field label="Application (client) ID" required {...err('appClientId')}>
-          <Input value={form.appClientId} onChange={(_, d) => setTop('appClientId', d.value)} />
+        <Field label="Application (client) ID" {...err('appClientId')}>
+          <Input required value={form.appClientId} onChange={(_, d) => setTop('appClientId', d.value)} />
         </Field>
       </section>
 
@@ -92,7 +92,6 @@ export function SettingsForm({ form, onChange, errors }: { form: EditorForm; onC
             </Field>
             <TagInput
               label="Groups"
-              required
               hint={
                 st.groupSource === 'kaltura'
                   ? `Kaltura group IDs whose members' recordings are ${st.uploadScope === 'opt-in' ? 'uploaded' : 'not uploaded'}; Enter adds one`
@@ -141,8 +140,9 @@ export function SettingsForm({ form, onChange, errors }: { form: EditorForm; onC
                 <Radio value="append" label="Add postfix" />
               </RadioGroup>
             </Field>
-            <Field label="Postfix text" required={st.userIdSuffixMethod !== 'none'} {...err('userIdSuffix')}>
+            <Field label="Postfix text" {...err('userIdSuffix')}>
               <Input
+                required={st.userIdSuffixMethod !== 'none'}
                 value={st.userIdSuffix}
                 placeholder="@kaltura.com"
                 disabled={st.userIdSuffixMethod === 'none'}
@@ -165,8 +165,8 @@ export function SettingsForm({ form, onChange, errors }: { form: EditorForm; onC
           </RadioGroup>
         </Field>
         <div className={s.nested}>
-          <Field label="Default user ID" required={st.userNotFoundMethod === 'assign-default'} {...err('defaultUserId')}>
-            <Input value={st.defaultUserId} disabled={st.userNotFoundMethod !== 'assign-default'} onChange={(_, d) => set('defaultUserId', d.value)} />
+          <Field label="Default user ID" {...err('defaultUserId')}>
+            <Input required={st.userNotFoundMethod === 'assign-default'} value={st.defaultUserId} disabled={st.userNotFoundMethod !== 'assign-default'} onChange={(_, d) => set('defaultUserId', d.value)} />
           </Field>
         </div>
       </section>

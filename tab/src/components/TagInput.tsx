@@ -25,7 +25,6 @@ export function TagInput(props: {
   hint?: string;
   placeholder?: string;
   validationMessage?: string;
-  required?: boolean;
 }) {
   const s = useStyles();
   const [text, setText] = useState('');
@@ -40,7 +39,6 @@ export function TagInput(props: {
     <Field
       label={props.label}
       hint={props.hint}
-      required={props.required}
       validationState={props.validationMessage ? 'error' : 'none'}
       validationMessage={props.validationMessage}
     >
@@ -59,7 +57,6 @@ export function TagInput(props: {
       {props.values.length > 0 && (
         <TagGroup
           className={s.tags}
-          aria-label={`${props.label}: ${props.values.length} selected`}
           onDismiss={(_, d) => props.onChange(props.values.filter((v) => v !== d.value))}
         >
           {props.values.map((v) => (

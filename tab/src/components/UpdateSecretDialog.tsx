@@ -50,9 +50,10 @@ export function UpdateSecretDialog({ integration, onClose, onUpdated }: { integr
                 A new client secret for {integration.name}. It is checked with Microsoft Entra ID first; the current secret stays if Entra ID refuses the new one.
               </Text>
               {error !== null && <ErrorBar error={error} />}
-              <Field label="Application (client) Secret" required validationState={fieldError ? 'error' : 'none'} validationMessage={fieldError}>
+              <Field label="Application (client) Secret" validationState={fieldError ? 'error' : 'none'} validationMessage={fieldError}>
                 <Input
                   type="password"
+                  required
                   autoComplete="off"
                   value={secret}
                   onChange={(_, d) => {

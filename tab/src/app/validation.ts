@@ -58,12 +58,17 @@ export function validateEditor(f: EditorForm): FieldErrors {
   put('appClientId', guidError(f.appClientId, 'Application (client) ID'));
   const s = f.settings;
   if (s.uploadScope !== 'all' && s.groups.length === 0) e.groups = 'Must fill in at least one group';
+  else if (s.uploadScope !== 'all' && s.groupSource === 'entra') {
+    const bad = s.groups.find((g) => !GUID.test(g));
+    if (bad) e.groups = `Entra ID groups are given by their object ID (a GUID, on the group's overview in the Entra admin center): "${bad}" is not one`;
+  }
   if (s.userIdSource === 'upn' && s.userIdSuffixMethod !== 'none' && !s.userIdSuffix.trim()) {
     e.userIdSuffix = s.userIdSuffixMethod === 'remove' ? 'Enter the postfix to remove' : 'Enter the postfix to add';
   }
   if (s.userNotFoundMethod === 'assign-default' && !s.defaultUserId.trim()) e.defaultUserId = 'Default user ID is required';
   const tpl = s.entryUrlTemplate?.trim();
   if (tpl && !/^https?:\/\//i.test(tpl)) e.entryUrlTemplate = 'Entry link template must start with http:// or https://';
+  else if (tpl && !tpl.includes('{entryId}')) e.entryUrlTemplate = 'Entry link template must contain {entryId}, where the entry ID goes';
   return e;
 }
 

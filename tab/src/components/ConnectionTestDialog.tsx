@@ -86,7 +86,8 @@ export function ConnectionTestDialog({ integration, onClose, onIntegration }: { 
       <DialogSurface className={s.surface}>
         <DialogBody>
           <DialogTitle>Connection test</DialogTitle>
-          <DialogContent className={s.content}>
+          {/* focusable, so a keyboard can scroll a long list of checks (it has no controls of its own) */}
+          <DialogContent className={s.content} tabIndex={0} role="region" aria-label="Connection test results">
             <Text>
               Checks {integration.name}'s app registration with Microsoft Entra ID and Graph, and its Kaltura partner.
             </Text>

@@ -95,7 +95,7 @@ export function SettingsForm({ form, onChange, errors }: { form: EditorForm; onC
               hint={
                 st.groupSource === 'kaltura'
                   ? `Kaltura group IDs whose members' recordings are ${st.uploadScope === 'opt-in' ? 'uploaded' : 'not uploaded'}; Enter adds one`
-                  : `Entra ID group display names whose members' recordings are ${st.uploadScope === 'opt-in' ? 'uploaded' : 'not uploaded'}; Enter adds one`
+                  : `Entra ID group object IDs (GUIDs) whose members' recordings are ${st.uploadScope === 'opt-in' ? 'uploaded' : 'not uploaded'}; Enter adds one`
               }
               values={st.groups}
               onChange={(v) => set('groups', v)}

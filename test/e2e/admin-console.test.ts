@@ -388,9 +388,26 @@ describe('admin console in Chromium (sign in, integrations, health, recordings)'
     await visible(d.getByText('Default user ID is required', { exact: true }), 'the error "Default user ID is required"');
     await defaultUser.fill('teams-archive');
     await field(d, 'Entry link template').fill(FINAL_SETTINGS.entryUrlTemplate);
+
+    // the Kaltura connection: the stored app token is shown, and replaced by the partner's admin secret
+    assert.equal(await field(d, 'Kaltura service URL').inputValue(), h.e.kaltura.url);
+    assert.equal(await field(d, 'Partner ID').inputValue(), String(fixture.kaltura.partnerId));
+    assert.equal(await radio(d, 'Kaltura credential', 'App token').isChecked(), true, 'the stored credential is an app token');
+    await expectText(d, fixture.kaltura.appTokens[0]!.id, 'the stored app token ID is shown');
+    assert.equal(await field(d, 'App token').inputValue(), '', 'the stored app token is not shown');
+    await radio(d, 'Kaltura credential', 'Admin secret').check();
+    await visible(d.getByText('Enter the admin secret to switch to it', { exact: true }), 'the error for a switch with no admin secret');
+    assert.equal(await save.isDisabled(), true, 'Save is disabled while the new credential is missing');
+    await field(d, 'Admin secret').fill(fixture.kaltura.adminSecret);
+    await gone(d.getByText('Enter the admin secret to switch to it', { exact: true }), 'the credential error once the secret is typed');
     await until('Save enabled', async () => !(await save.isDisabled()));
     await save.click();
     await toast(page, 'Settings saved');
+    const switched = await integration();
+    assert.deepEqual(
+      { partnerId: switched.kaltura.partnerId, serviceUrl: switched.kaltura.serviceUrl, credential: switched.kaltura.credential, appTokenId: switched.kaltura.appTokenId ?? null },
+      { partnerId: fixture.kaltura.partnerId, serviceUrl: h.e.kaltura.url, credential: 'adminSecret', appTokenId: null },
+    );
 
     // the second save: the owner from the Azure user id (which hides the postfix choice)
     d = drawer(page, NAME);
@@ -433,8 +450,32 @@ describe('admin console in Chromium (sign in, integrations, health, recordings)'
     // back to what is saved: nothing to save
     await radio(d, 'Set user based on', 'Azure user ID').check();
     await until('Save disabled with the saved values', async () => d.getByRole('button', { name: 'Save', exact: true }).isDisabled());
+    // the secret typed before is not shown again; the stored credential is the admin secret
+    assert.equal(await radio(d, 'Kaltura credential', 'Admin secret').isChecked(), true, 'the admin secret is the stored credential after reload');
+    assert.equal(await field(d, 'Admin secret').inputValue(), '', 'the admin secret is not shown after save');
+    await expectText(d, 'Stored credential: admin secret', 'the stored credential after reload');
+
+    // unsaved changes: closing asks first; "Keep editing" keeps them, "Discard" closes and saves nothing
+    await field(d, 'Name').fill(`${NAME} (unsaved)`);
+    await d.getByRole('button', { name: 'Cancel', exact: true }).click();
+    let ask = await visible(dialogNamed(page, 'Discard unsaved changes?'), 'the dialog "Discard unsaved changes?"');
+    await checkScreen(page, 'editor-discard-light');
+    await ask.getByRole('button', { name: 'Keep editing', exact: true }).click();
+    await gone(ask, 'the dialog "Discard unsaved changes?"');
+    await visible(d, 'the editor drawer kept open');
+    assert.equal(await field(d, 'Name').inputValue(), `${NAME} (unsaved)`, 'the unsaved name is still there');
+    await field(d, 'Name').press('Escape');
+    ask = await visible(dialogNamed(page, 'Discard unsaved changes?'), 'the dialog "Discard unsaved changes?" on Escape');
+    await ask.getByRole('button', { name: 'Discard', exact: true }).click();
+    await gone(ask, 'the dialog "Discard unsaved changes?"');
+    await gone(d, 'the editor drawer');
+    const kept = await integration();
+    assert.equal(kept.name, NAME, 'discarding saved nothing');
+    assert.deepEqual(kept.settings, FINAL_SETTINGS, 'closing without saving changed nothing');
+    assert.equal(kept.kaltura.credential, 'adminSecret');
+    // without changes the editor closes at once
+    d = await openEditor(page, NAME);
     await closeEditor(page, d);
-    assert.deepEqual((await integration()).settings, FINAL_SETTINGS, 'closing without saving changed nothing');
     await darkScreen('editor-settings', async (p) => void (await openEditor(p, NAME)));
   });
 

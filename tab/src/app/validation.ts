@@ -41,14 +41,39 @@ export interface EditorForm {
   tenantId: string;
   appClientId: string;
   settings: IntegrationSettings;
+  /** the Kaltura connection; the secrets are write-only (empty keeps the stored one) */
+  kaltura?: KalturaForm;
+}
+
+export interface KalturaForm {
+  serviceUrl: string;
+  partnerId: string;
+  /** the credential kind chosen: the stored one until the admin picks the other */
+  credential: 'appToken' | 'adminSecret';
+  appTokenId: string;
+  appToken: string;
+  adminSecret: string;
 }
 
 export function formFrom(i: Integration): EditorForm {
-  return { name: i.name, tenantId: i.tenantId, appClientId: i.appClientId, settings: { ...i.settings } };
+  const f: EditorForm = { name: i.name, tenantId: i.tenantId, appClientId: i.appClientId, settings: { ...i.settings } };
+  if (i.kaltura) {
+    f.kaltura = {
+      serviceUrl: i.kaltura.serviceUrl ?? '',
+      partnerId: String(i.kaltura.partnerId),
+      credential: i.kaltura.credential ?? 'appToken',
+      appTokenId: '',
+      appToken: '',
+      adminSecret: '',
+    };
+  }
+  return f;
 }
 
+const trimSlash = (u: string) => u.trim().replace(/\/+$/, '');
+
 /** Errors keyed by field name (`name`, `tenantId`, `appClientId`, `groups`, `userIdSuffix`, `defaultUserId`, …). */
-export function validateEditor(f: EditorForm): FieldErrors {
+export function validateEditor(f: EditorForm, original?: Integration): FieldErrors {
   const e: FieldErrors = {};
   const put = (k: string, m: string | undefined) => {
     if (m) e[k] = m;
@@ -66,6 +91,17 @@ export function validateEditor(f: EditorForm): FieldErrors {
     e.userIdSuffix = s.userIdSuffixMethod === 'remove' ? 'Enter the postfix to remove' : 'Enter the postfix to add';
   }
   if (s.userNotFoundMethod === 'assign-default' && !s.defaultUserId.trim()) e.defaultUserId = 'Default user ID is required';
+  if (f.kaltura && original) {
+    const k = f.kaltura;
+    if (!k.serviceUrl.trim() && original.kaltura?.serviceUrl) e['kaltura.serviceUrl'] = 'Kaltura service URL is required';
+    else put('kaltura.serviceUrl', urlError(k.serviceUrl));
+    put('kaltura.partnerId', partnerIdError(k.partnerId));
+    const stored = original.kaltura?.credential;
+    if (k.credential === 'appToken') {
+      if (stored !== 'appToken' && !k.appToken) e['kaltura.appToken'] = 'Enter the app token to switch to it';
+      if (k.appToken && !k.appTokenId.trim() && !original.kaltura?.appTokenId) e['kaltura.appTokenId'] = 'An app token needs its app token ID';
+    } else if (stored !== 'adminSecret' && !k.adminSecret) e['kaltura.adminSecret'] = 'Enter the admin secret to switch to it';
+  }
   const tpl = s.entryUrlTemplate?.trim();
   if (tpl && !/^https?:\/\//i.test(tpl)) e.entryUrlTemplate = 'Entry link template must start with http:// or https://';
   else if (tpl && !tpl.includes('{entryId}')) e.entryUrlTemplate = 'Entry link template must contain {entryId}, where the entry ID goes';
@@ -89,6 +125,24 @@ export function changeFrom(original: Integration, f: EditorForm): IntegrationCha
     if (!('entryUrlTemplate' in original.settings) && !s.entryUrlTemplate) delete s.entryUrlTemplate;
   }
   if (JSON.stringify(s) !== JSON.stringify(original.settings)) change.settings = s;
+  const k = f.kaltura;
+  const ok = original.kaltura;
+  if (k && ok) {
+    const kc: NonNullable<IntegrationChange['kaltura']> = {};
+    if (k.serviceUrl.trim() && trimSlash(k.serviceUrl) !== trimSlash(ok.serviceUrl ?? '')) kc.serviceUrl = k.serviceUrl.trim();
+    if (k.partnerId.trim() && Number(k.partnerId.trim()) !== ok.partnerId) kc.partnerId = Number(k.partnerId.trim());
+    // only the chosen kind's fields go: never both credentials
+    if (k.credential === 'appToken') {
+      if (k.appTokenId.trim()) kc.appTokenId = k.appTokenId.trim();
+      if (k.appToken) kc.appToken = k.appToken;
+      // a kind switched to with nothing typed is still a change (and invalid until the token is given)
+      if (ok.credential !== 'appToken' && !k.appToken) kc.appToken = '';
+    } else {
+      if (k.adminSecret) kc.adminSecret = k.adminSecret;
+      if (ok.credential !== 'adminSecret' && !k.adminSecret) kc.adminSecret = '';
+    }
+    if (Object.keys(kc).length > 0) change.kaltura = kc;
+  }
   return change;
 }
 
@@ -99,6 +153,7 @@ export function isDirty(original: Integration, f: EditorForm): boolean {
 /** `settings.groups` → `groups`, `kaltura.partnerId` → `kaltura.partnerId` stays (dialog fields are dotted). */
 export function editorFieldOf(path: string | undefined): string | undefined {
   if (!path) return undefined;
+  if (path.startsWith('kaltura.')) return path.split('.').slice(0, 2).join('.');
   return path.startsWith('settings.') ? path.slice('settings.'.length).split('.')[0] : path.split('.')[0];
 }
 

@@ -1,5 +1,11 @@
 import {
   Button,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
   DrawerBody,
   DrawerHeader,
   DrawerHeaderTitle,
@@ -50,6 +56,8 @@ export function EditorDrawer(props: {
   const [saveError, setSaveError] = useState<unknown>(null);
   const [conflict, setConflict] = useState(false);
   const [saving, setSaving] = useState(false);
+  /** asking whether to drop the unsaved changes before closing */
+  const [confirmClose, setConfirmClose] = useState(false);
   /** the version the form was started from (its If-Match); a newer one replaces it unless the admin is editing */
   const [base, setBase] = useState<Integration>(integration);
 
@@ -64,10 +72,16 @@ export function EditorDrawer(props: {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [integration]);
 
-  const clientErrors = useMemo(() => validateEditor(form), [form]);
+  const clientErrors = useMemo(() => validateEditor(form, base), [form, base]);
   const errors = { ...clientErrors, ...serverErrors };
   const dirty = isDirty(base, form);
   const valid = Object.keys(clientErrors).length === 0;
+
+  /** Cancel, the close button, Escape or a click outside: with unsaved changes, ask first. */
+  const requestClose = () => {
+    if (dirty) setConfirmClose(true);
+    else props.onClose();
+  };
 
   const change = (f: EditorForm) => {
     // a server error clears when its field changes
@@ -120,7 +134,9 @@ export function EditorDrawer(props: {
       position="end"
       className={s.drawer}
       modalType="modal"
-      onOpenChange={(_, d) => !d.open && props.onClose()}
+      onOpenChange={(_, d) => {
+        if (!d.open && !confirmClose) requestClose();
+      }}
       aria-labelledby="editor-title"
     >
       <DrawerHeader>
@@ -131,8 +147,8 @@ export function EditorDrawer(props: {
               <Button appearance="primary" disabled={!dirty || !valid || saving} onClick={() => void save()}>
                 Save
               </Button>
-              <Button onClick={props.onClose}>Cancel</Button>
-              <Button appearance="subtle" aria-label="Close" icon={<DismissRegular />} onClick={props.onClose} />
+              <Button onClick={requestClose}>Cancel</Button>
+              <Button appearance="subtle" aria-label="Close" icon={<DismissRegular />} onClick={requestClose} />
             </div>
           }
         >
@@ -164,16 +180,37 @@ export function EditorDrawer(props: {
               </MessageBarActions>
             </MessageBar>
           )}
-          {props.tab === 'settings' && <SettingsForm form={form} onChange={change} errors={errors} />}
+          {props.tab === 'settings' && <SettingsForm form={form} onChange={change} errors={errors} stored={base.kaltura} />}
           {props.tab === 'health' && <HealthPanel integration={integration} />}
           {props.tab === 'recordings' && <RecordingsPanel integration={integration} />}
         </div>
       </DrawerBody>
+      <Dialog open={confirmClose} onOpenChange={(_, d) => !d.open && setConfirmClose(false)}>
+        <DialogSurface aria-describedby="discard-text">
+          <DialogBody>
+            <DialogTitle>Discard unsaved changes?</DialogTitle>
+            <DialogContent id="discard-text">Your changes to {base.name} have not been saved. Closing the editor drops them.</DialogContent>
+            <DialogActions>
+              <Button
+                appearance="primary"
+                onClick={() => {
+                  setConfirmClose(false);
+                  props.onClose();
+                }}
+              >
+                Discard
+              </Button>
+              <Button onClick={() => setConfirmClose(false)}>Keep editing</Button>
+            </DialogActions>
+          </DialogBody>
+        </DialogSurface>
+      </Dialog>
     </OverlayDrawer>
   );
 }
 
 function fieldValue(f: EditorForm, key: string): unknown {
   if (key === 'name' || key === 'tenantId' || key === 'appClientId') return f[key];
+  if (key.startsWith('kaltura.')) return (f.kaltura as unknown as Record<string, unknown> | undefined)?.[key.slice('kaltura.'.length)];
   return (f.settings as unknown as Record<string, unknown>)[key];
 }

@@ -1,6 +1,6 @@
-import { Dropdown, Field, Input, Option, Radio, RadioGroup, Switch, makeStyles, tokens } from '@fluentui/react-components';
-import type { EntitlementRole, IntegrationSettings } from '../api/types';
-import { ATTENDEE_ROLE_OPTIONS, HOST_ROLE_OPTIONS, roleLabel, rolesOf, type EditorForm, type FieldErrors } from '../app/validation';
+import { Dropdown, Field, Input, Option, Radio, RadioGroup, Switch, Text, makeStyles, tokens } from '@fluentui/react-components';
+import type { EntitlementRole, IntegrationSettings, KalturaConnection } from '../api/types';
+import { ATTENDEE_ROLE_OPTIONS, HOST_ROLE_OPTIONS, roleLabel, rolesOf, type EditorForm, type FieldErrors, type KalturaForm } from '../app/validation';
 import { TagInput } from './TagInput';
 
 const useStyles = makeStyles({
@@ -17,8 +17,21 @@ const useStyles = makeStyles({
 });
 
 /** The editor's Settings tab, fields in KMC's order (teams-2026.md §3.1). */
-export function SettingsForm({ form, onChange, errors }: { form: EditorForm; onChange: (f: EditorForm) => void; errors: FieldErrors }) {
+export function SettingsForm({
+  form,
+  onChange,
+  errors,
+  stored,
+}: {
+  form: EditorForm;
+  onChange: (f: EditorForm) => void;
+  errors: FieldErrors;
+  /** the saved Kaltura connection (which credential is in force) */
+  stored?: KalturaConnection;
+}) {
   const s = useStyles();
+  const k = form.kaltura;
+  const setK = <K extends keyof KalturaForm>(key: K, v: KalturaForm[K]) => k && onChange({ ...form, kaltura: { ...k, [key]: v } });
   const st = form.settings;
   const setTop = (k: 'name' | 'tenantId' | 'appClientId', v: string) => onChange({ ...form, [k]: v });
   const set = <K extends keyof IntegrationSettings>(k: K, v: IntegrationSettings[K]) => onChange({ ...form, settings: { ...st, [k]: v } });
@@ -63,6 +76,59 @@ export function SettingsForm({ form, onChange, errors }: { form: EditorForm; onC
           <Input required value={form.appClientId} onChange={(_, d) => setTop('appClientId', d.value)} />
         </Field>
       </section>
+
+      {k && (
+        <section className={s.section} aria-labelledby="settings-kaltura">
+          <h3 id="settings-kaltura" className={s.h3}>
+            Kaltura connection
+          </h3>
+          <Field label="Kaltura service URL" {...err('kaltura.serviceUrl')}>
+            <Input type="url" required value={k.serviceUrl} placeholder="https://www.kaltura.com" onChange={(_, d) => setK('serviceUrl', d.value)} />
+          </Field>
+          <Field label="Partner ID" {...err('kaltura.partnerId')}>
+            <Input required inputMode="numeric" value={k.partnerId} onChange={(_, d) => setK('partnerId', d.value)} />
+          </Field>
+          <Text id="settings-kaltura-stored">
+            {stored?.credential === 'adminSecret'
+              ? 'Stored credential: admin secret.'
+              : stored?.credential === 'appToken'
+                ? `Stored credential: app token${stored.appTokenId ? ` (app token ID ${stored.appTokenId})` : ''}.`
+                : 'No credential stored.'}{' '}
+            Leave the secret empty to keep the stored one; a new one replaces it.
+          </Text>
+          <Field label="Kaltura credential">
+            <RadioGroup
+              layout="horizontal"
+              value={k.credential}
+              aria-describedby="settings-kaltura-stored"
+              onChange={(_, d) => setK('credential', d.value as KalturaForm['credential'])}
+            >
+              <Radio value="appToken" label="App token" />
+              <Radio value="adminSecret" label="Admin secret" />
+            </RadioGroup>
+          </Field>
+          {k.credential === 'appToken' ? (
+            <div className={s.nested}>
+              <Field
+                label="App token ID"
+                hint={stored?.credential === 'appToken' && stored.appTokenId ? `Empty keeps ${stored.appTokenId}` : undefined}
+                {...err('kaltura.appTokenId')}
+              >
+                <Input value={k.appTokenId} autoComplete="off" onChange={(_, d) => setK('appTokenId', d.value)} />
+              </Field>
+              <Field label="App token" hint={stored?.credential === 'appToken' ? 'Empty keeps the stored app token' : undefined} {...err('kaltura.appToken')}>
+                <Input type="password" value={k.appToken} autoComplete="new-password" onChange={(_, d) => setK('appToken', d.value)} />
+              </Field>
+            </div>
+          ) : (
+            <div className={s.nested}>
+              <Field label="Admin secret" hint={stored?.credential === 'adminSecret' ? 'Empty keeps the stored admin secret' : undefined} {...err('kaltura.adminSecret')}>
+                <Input type="password" value={k.adminSecret} autoComplete="new-password" onChange={(_, d) => setK('adminSecret', d.value)} />
+              </Field>
+            </div>
+          )}
+        </section>
+      )}
 
       <section className={s.section} aria-labelledby="settings-publish">
         <h3 id="settings-publish" className={s.h3}>

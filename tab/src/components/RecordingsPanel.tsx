@@ -40,7 +40,8 @@ const useStyles = makeStyles({
   row: { ':hover': { backgroundColor: 'transparent' }, ':active': { backgroundColor: 'transparent' } },
   table: { minWidth: '760px' },
   progress: { display: 'flex', flexDirection: 'column', gap: '2px', minWidth: '120px' },
-  cellText: { display: 'flex', flexDirection: 'column', gap: '2px', alignItems: 'flex-start' },
+  // Kaltura's and Graph's messages carry long unbroken words (codes, property names): wrap them in the cell
+  cellText: { display: 'flex', flexDirection: 'column', gap: '2px', alignItems: 'flex-start', minWidth: 0, overflowWrap: 'anywhere' },
   backfill: { display: 'flex', alignItems: 'flex-end', gap: tokens.spacingHorizontalM, flexWrap: 'wrap' },
 });
 

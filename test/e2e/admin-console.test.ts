@@ -16,6 +16,7 @@ import {
   type PageProblems,
 } from '../support/browser.js';
 import { demoFixture } from '../support/emulators.js';
+import { kalturaRefusesNewEntries } from '../support/kaltura-faults.js';
 
 /**
  * The admin console in a real browser (Debian's Chromium), against the real app and the emulators,
@@ -594,13 +595,7 @@ describe('admin console in Chromium (sign in, integrations, health, recordings)'
     const qbrRecording = qbr!.recordings[0]!.id;
     const skoRecording = sko!.recordings[0]!.id;
     // Kaltura refuses the QBR's entry for good
-    await h.e.control(h.e.kaltura, 'POST', '/__control/faults', {
-      method: 'POST',
-      pathPattern: '/service/media/action/add$',
-      status: 200,
-      body: { objectType: 'KalturaAPIException', code: 'PROPERTY_VALIDATION_CANNOT_BE_NULL', message: 'The property "KalturaMediaEntry::mediaType" cannot be NULL', args: {} },
-      count: 50,
-    });
+    await kalturaRefusesNewEntries(h.e);
     await h.release('recording', qbrRecording);
     const failed = await until('the QBR recording failed', async () => {
       const r = await h.app.store.recordings.get({ integrationId, recordingId: qbrRecording });

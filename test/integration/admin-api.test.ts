@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { Fixture } from '../../sandbox/fixture/schema.js';
 import { demoFixture } from '../support/emulators.js';
 import { startAppHarness, waitFor, type AppHarness } from '../support/app-harness.js';
+import { kalturaRefusesNewEntries } from '../support/kaltura-faults.js';
 
 const SECRET = 'demo~client~secret~0123456789';
 const FRESH_SECRET = 'fresh~secret~value~0123456789';
@@ -245,13 +246,7 @@ describe('admin API over HTTP', function () {
     expectError(await call('POST', `/integrations/${id}/recordings/no-such-recording/retry`), 404, 'RECORDING_NOT_FOUND');
 
     const recordingId = fixture.meetings[2]!.recordings[0]!.id;
-    await h.e.control(h.e.kaltura, 'POST', '/__control/faults', {
-      method: 'POST',
-      pathPattern: '/service/media/action/add$',
-      status: 200,
-      body: { objectType: 'KalturaAPIException', code: 'PROPERTY_VALIDATION_CANNOT_BE_NULL', message: 'The property "KalturaMediaEntry::mediaType" cannot be NULL', args: {} },
-      count: 50,
-    });
+    await kalturaRefusesNewEntries(h.e);
     await h.release('recording', recordingId);
     const failed = await waitFor('the recording failed and is retryable', async () => {
       const page = await call('GET', `/integrations/${id}/recordings?state=failed`);

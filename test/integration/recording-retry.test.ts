@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { startAppHarness, waitFor, type AppHarness } from '../support/app-harness.js';
+import { kalturaRefusesNewEntries } from '../support/kaltura-faults.js';
 
 /** An admin's "retry" puts a recording that failed for good back in the queue; once the cause is gone it archives. */
 describe('retrying a failed recording', function () {
@@ -13,14 +14,7 @@ describe('retrying a failed recording', function () {
     const eng = h.e.fixture.meetings[2]!;
     const recordingId = eng.recordings[0]!.id;
     const integrationId = (await h.app.store.integrations.list())[0]!.id;
-    // Kaltura refuses the entry with a permanent error (not a throttle, not an outage)
-    await h.e.control(h.e.kaltura, 'POST', '/__control/faults', {
-      method: 'POST',
-      pathPattern: '/service/media/action/add$',
-      status: 200,
-      body: { objectType: 'KalturaAPIException', code: 'PROPERTY_VALIDATION_CANNOT_BE_NULL', message: 'The property "KalturaMediaEntry::mediaType" cannot be NULL', args: {} },
-      count: 50,
-    });
+    await kalturaRefusesNewEntries(h.e);
     await h.release('recording', recordingId);
     const failed = await waitFor('the recording failed', async () => {
       const r = await h.app.store.recordings.get({ integrationId, recordingId });

@@ -118,6 +118,7 @@ export async function startApp(config: AppConfig, logger: Logger, overrides: App
     verifySecret: (credentials) => adapters.verifySecret(credentials),
     testConnection: (id) => testConnection({ contexts, keeper, queue, clock }, id),
     removeSubscriptions: (id) => subscriptions.removeAll(id),
+    contexts,
     defaultKalturaServiceUrl: config.kaltura.defaultServiceUrl,
     clock,
     logger,

@@ -78,6 +78,15 @@ export function mountDirectoryRoutes(router: Router, deps: GraphDeps): void {
     });
   });
 
+  // List groups (group-list): the default directory query supports `startswith` and `eq` on
+  // displayName, mail and mailNickname, and `eq` on id, with `$select` and `$top` (1–999)
+  mount(router, deps, 'GET', '/groups', (ctx) => {
+    requireAnyRole(ctx.caller, permissions.readGroup, graphErrors.directoryDenied);
+    const filter = queryOption(ctx.req, 'filter');
+    const groups = [...ctx.store.groups.values()].filter(filter ? groupFilter(filter) : () => true);
+    sendPage(ctx, groups.map(groupJson), 'groups', 'microsoft.graph.group');
+  });
+
   mount(router, deps, 'GET', '/groups/:group', (ctx) => {
     requireAnyRole(ctx.caller, permissions.readGroup, graphErrors.directoryDenied);
     const group = findGroup(ctx, ctx.req.params.group!);
@@ -135,6 +144,28 @@ function userFilter(filter: string): (u: FixtureUser) => boolean {
   return (u) => {
     const actual = field === 'id' ? u.id : field === 'mail' ? u.mail : field === 'displayname' ? u.displayName : u.userPrincipalName;
     return (actual ?? '').toLowerCase() === value;
+  };
+}
+
+/**
+ * One `$filter` clause on groups: `startswith(<property>,'<value>')` or `<property> eq '<value>'`,
+ * string literals with quotes doubled ('' is one '), compared case-insensitively as the directory does.
+ * A lone quote inside a literal is a syntax error, as on Graph.
+ */
+function groupFilter(filter: string): (g: FixtureGroup) => boolean {
+  const literal = "'((?:[^']|'')*)'";
+  const starts = new RegExp(`^\\s*startswith\\(\\s*(displayName|mail|mailNickname)\\s*,\\s*${literal}\\s*\\)\\s*$`, 'i').exec(filter);
+  const equals = new RegExp(`^\\s*(id|displayName|mail|mailNickname)\\s+eq\\s+${literal}\\s*$`, 'i').exec(filter);
+  const m = starts ?? equals;
+  if (!m) throw graphErrors.badRequest(`Unsupported or invalid query filter clause specified: '${filter}'.`, 'Request_UnsupportedQuery');
+  const field = m[1]!.toLowerCase();
+  const value = m[2]!.replace(/''/g, "'").toLowerCase();
+  return (g) => {
+    const json = groupJson(g);
+    const key = Object.keys(json).find((k) => k.toLowerCase() === field)!;
+    const actual = typeof json[key] === 'string' ? (json[key] as string).toLowerCase() : undefined;
+    if (actual === undefined) return false;
+    return starts ? actual.startsWith(value) : actual === value;
   };
 }
 

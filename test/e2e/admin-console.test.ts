@@ -370,6 +370,21 @@ describe('admin console in Chromium (sign in, integrations, health, recordings)'
     await radio(d, 'Group source', 'Entra ID groups (needs GroupMember.Read.All)').check();
     await addTag(d, 'Groups', '00000000-0000-4000-8000-000000000102');
     await gone(d.getByText('Must fill in at least one group', { exact: true }), 'the group error once a group is there');
+    // the picker suggests Entra groups by name as the admin types; the keyboard picks one, stored by its id
+    const groupsInput = field(d, 'Groups');
+    await groupsInput.fill('Sal');
+    const sales = d.getByRole('option', { name: /^Sales/ });
+    await visible(sales, 'the suggestion "Sales" for "Sal"');
+    await groupsInput.press('ArrowDown');
+    assert.equal(await sales.getAttribute('aria-selected'), 'true', 'ArrowDown highlights the suggestion');
+    await groupsInput.press('Enter');
+    const salesTag = removeTag(d, '00000000-0000-4000-8000-000000000101');
+    await visible(salesTag, 'the Sales group tag, by its object id');
+    const salesChip = d.locator('.fui-InteractionTag').filter({ has: page.locator('button[aria-label="Remove 00000000-0000-4000-8000-000000000101"]') });
+    await expectText(salesChip, /^Sales/, 'the tag shows the group name');
+    assert.equal(await groupsInput.inputValue(), '', 'the input is emptied once the suggestion is picked');
+    await salesTag.click();
+    await gone(salesTag, 'the removed Sales tag');
 
     const transcription = d.getByRole('switch', { name: 'Teams transcription' });
     assert.equal(await transcription.isChecked(), true, 'transcription starts on');

@@ -247,6 +247,30 @@ describe('Graph emulator', () => {
       assert.deepEqual(byMail.value.map((u: { id: string }) => u.id), [LEE]);
     });
 
+    it("lists groups with startswith(displayName,'…'), quotes doubled, $select and $top, as the group picker asks", async () => {
+      const all = await graph.api('/groups').select(['id', 'displayName']).top(20).get();
+      assert.match(all['@odata.context'], /\/v1\.0\/\$metadata#groups$/);
+      assert.deepEqual(all.value, [
+        { id: SALES, displayName: 'Sales' },
+        { id: ALL_STAFF, displayName: 'All Staff' },
+      ]);
+      const prefixed = await graph.api('/groups').filter("startswith(displayName,'all s')").select(['id', 'displayName']).top(20).get();
+      assert.deepEqual(prefixed.value, [{ id: ALL_STAFF, displayName: 'All Staff' }], 'case-insensitive, as the directory compares');
+      const quoted = await graph.api('/groups').filter("startswith(displayName,'O''Brien')").get();
+      assert.deepEqual(quoted.value, [], "a doubled quote is one ' in the literal");
+      const exact = await graph.api('/groups').filter("displayName eq 'Sales'").select('id').get();
+      assert.deepEqual(exact.value, [{ id: SALES }]);
+      const lone = await graphFailure(graph.api('/groups').filter("startswith(displayName,'O'Brien')").get());
+      assert.equal(lone.statusCode, 400, 'a lone quote ends the literal: a syntax error');
+      const unsupported = await graphFailure(graph.api('/groups').filter("endswith(displayName,'s')").get());
+      assert.equal(unsupported.statusCode, 400);
+      assert.equal(unsupported.code, 'Request_UnsupportedQuery');
+      const noRoles = clientWith(await mintToken(env.keys, tenantId, appId, { roles: null }));
+      const denied = await graphFailure(noRoles.api('/groups').get());
+      assert.equal(denied.statusCode, 403);
+      assert.equal(denied.code, 'Authorization_RequestDenied');
+    });
+
     it('answers an unknown user with the directory 404', async () => {
       const err = await graphFailure(graph.api('/users/99999999-0000-4000-8000-000000000000').get());
       assert.equal(err.statusCode, 404);

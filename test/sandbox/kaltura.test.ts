@@ -597,6 +597,20 @@ describe('Kaltura emulator, driven by kaltura-client', function () {
     });
   });
 
+  describe('category search', function () {
+    it('finds categories by fullNameStartsWith and by nameOrReferenceIdStartsWith, ordered by +fullName', async function () {
+      const client = admin();
+      const list = async (filter: Record<string, string>) =>
+        (
+          await kaltura.services.category
+            .listAction(new kaltura.objects.CategoryFilter({ ...filter, orderBy: '+fullName' }), new kaltura.objects.FilterPager({ pageSize: 20, pageIndex: 1 }))
+            .execute(client)
+        ).objects.map((c) => c.fullName);
+      assert.deepEqual(await list({ fullNameStartsWith: 'mediaspace>site>' }), ['MediaSpace>site>channels', TEAMS_CATEGORY]);
+      assert.deepEqual(await list({ nameOrReferenceIdStartsWith: 'Teams' }), [TEAMS_CATEGORY, 'Teams']);
+    });
+  });
+
   describe('users and groups', function () {
     it('gets, lists and adds users, with each error', async function () {
       const client = admin();
@@ -643,6 +657,20 @@ describe('Kaltura emulator, driven by kaltura-client', function () {
       const gone = await kaltura.services.user.listAction(new kaltura.objects.UserFilter({ idEqual: 'new.person@contoso.com' })).execute(client);
       assert.equal(gone.totalCount, 0, 'deleted users are not listed');
       assert.equal((await rejection(kaltura.services.user.get('new.person@contoso.com').execute(client))).code, 'INVALID_USER_ID');
+    });
+
+    it('searches users and groups as the pickers do: typeEqual with idOrScreenNameStartsWith, case-insensitive', async function () {
+      const client = admin();
+      const search = (typeEqual: number, idOrScreenNameStartsWith: string) =>
+        kaltura.services.user
+          .listAction(new kaltura.objects.UserFilter({ typeEqual, idOrScreenNameStartsWith }), new kaltura.objects.FilterPager({ pageSize: 20, pageIndex: 1 }))
+          .execute(client);
+      const groups = await search(kaltura.enums.UserType.GROUP, 'teams r');
+      assert.deepEqual(groups.objects.map((g) => [g.id, g.screenName, g.type]), [['teams-recorders', 'Teams recorders', 1]], 'by screen name');
+      assert.deepEqual((await search(kaltura.enums.UserType.GROUP, 'TEAMS-REC')).objects.map((g) => g.id), ['teams-recorders'], 'by id');
+      const users = await search(kaltura.enums.UserType.USER, 'Teams');
+      assert.deepEqual(users.objects.map((u) => [u.id, u.fullName]), [['teams-archive', 'Teams Archive']], 'a group is not a user');
+      assert.equal((await search(kaltura.enums.UserType.USER, 'zz-nobody')).totalCount, 0);
     });
 
     it('lists group membership by user and by group', async function () {

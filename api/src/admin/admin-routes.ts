@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server } from 'restify';
 import type { BodyBudget } from '../http/body-budget.js';
 import { errorBody, httpStatusFor } from '../http/error-status.js';
-import type { IntegrationService } from '../integrations/integration-service.js';
+import { LOOKUP_KINDS, type IntegrationService, type LookupKind } from '../integrations/integration-service.js';
 import { refuse, ServiceError } from '../integrations/service-errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { AuditActor } from '../store/model.js';
@@ -186,6 +186,15 @@ export function registerAdminRoutes(server: Server, deps: AdminRouteDeps): void 
   route('post', '/integrations/:id/backfill', async ({ res, principal, actor, params, body }) => {
     const current = await ownIntegration(service, principal, params.id!);
     sendJson(res, 202, await service.backfill(actor, current.id, await body()));
+  });
+
+  // suggestions for the editor's pickers: categories, Kaltura groups, Entra groups, Kaltura users
+  route('get', '/integrations/:id/lookup/:kind', async ({ req, res, principal, params, query }) => {
+    const kind = params.kind!;
+    if (!(LOOKUP_KINDS as readonly string[]).includes(kind)) throw requestError.route(req.method ?? 'GET', pathOf(req));
+    const current = await ownIntegration(service, principal, params.id!);
+    const items = await service.lookup(current.id, kind as LookupKind, queryParam(query, 'q') ?? '');
+    sendJson(res, 200, { items });
   });
 
   route('get', '/integrations/:id/activity', async ({ res, principal, params, query }) => {

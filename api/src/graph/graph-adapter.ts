@@ -341,6 +341,17 @@ export class GraphAdapter implements GraphPort {
     }
   }
 
+  async searchGroups(prefix: string, top: number): Promise<Array<{ id: string; displayName: string | null }>> {
+    // startswith on displayName is a default (not advanced) query on groups: no ConsistencyLevel needed
+    const filter = prefix ? `startswith(displayName,'${prefix.replace(/'/g, "''")}')` : undefined;
+    const page = await this.call('groups', 'search groups', (c) => {
+      let request = c.api('/groups').select(['id', 'displayName']).top(top);
+      if (filter) request = request.filter(filter);
+      return request.get() as Promise<Page<{ id: string; displayName?: string | null }>>;
+    });
+    return page.value.slice(0, top).map((g) => ({ id: g.id, displayName: g.displayName ?? null }));
+  }
+
   async memberGroups(userId: string, groupIds: string[]): Promise<string[]> {
     const member: string[] = [];
     for (let i = 0; i < groupIds.length; i += 20) {

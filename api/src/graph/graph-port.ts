@@ -85,6 +85,11 @@ export interface GraphPort {
   transcriptVtt(transcript: TranscriptInfo): Promise<string>;
   /** an Entra group by id; undefined when the directory has none (needs GroupMember.Read.All) */
   getGroup(groupId: string): Promise<{ id: string; displayName: string | null } | undefined>;
+  /**
+   * Up to `top` Entra groups whose displayName starts with `prefix` (all groups when it is empty), for
+   * the editor's group picker (needs GroupMember.Read.All)
+   */
+  searchGroups(prefix: string, top: number): Promise<Array<{ id: string; displayName: string | null }>>;
   /** ids among `groupIds` the user is a transitive member of (needs GroupMember.Read.All) */
   memberGroups(userId: string, groupIds: string[]): Promise<string[]>;
 

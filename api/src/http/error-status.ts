@@ -34,6 +34,24 @@ const STATUS: Record<string, number> = {
   UNKNOWN_TENANT: 422,
   UNKNOWN_CLIENT_ID: 422,
   SECRET_REJECTED: 422,
+  // the integration's own credentials or permissions cannot do it (the editor's lookups)
+  MISSING_GROUP_PERMISSION: 422,
+  MISSING_USER_PERMISSION: 422,
+  MICROSOFT_API_ACCESS_DENIED: 422,
+  GRAPH_PAYMENT_REQUIRED: 422,
+  KALTURA_CREDENTIALS_REJECTED: 422,
+  INTEGRATION_SETTINGS_INVALID: 422,
+  // Graph or Kaltura failed or answered something unusable
+  GRAPH_TOKEN_REJECTED: 502,
+  GRAPH_TLS_UNTRUSTED: 502,
+  GRAPH_REQUEST_FAILED: 502,
+  KALTURA_SESSION_INVALID: 502,
+  KALTURA_BAD_RESPONSE: 502,
+  KALTURA_REQUEST_FAILED: 502,
+  // Graph or Kaltura cannot take it now
+  GRAPH_THROTTLED: 503,
+  GRAPH_UNAVAILABLE: 503,
+  KALTURA_UNAVAILABLE: 503,
   // this instance cannot take it now
   SERVER_BUSY: 503,
   NOTIFICATIONS_NOT_QUEUED: 503,
@@ -53,6 +71,6 @@ export function errorBody(err: unknown): { error: { code: string; message: strin
   const status = httpStatusFor(err);
   const e = err as { code?: unknown; message?: unknown; field?: unknown };
   const code = typeof e?.code === 'string' ? e.code : 'INTERNAL_ERROR';
-  if (status >= 500 && status !== 503) return { error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side; the details are in the log.' } };
+  if (status === 500) return { error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side; the details are in the log.' } };
   return { error: { code, message: String(e.message ?? code), ...(typeof e.field === 'string' ? { field: e.field } : {}) } };
 }

@@ -23,6 +23,7 @@ import type {
 } from '../store/model.js';
 import { RECORDING_STATES } from '../store/model.js';
 import type { Store } from '../store/store.js';
+import type { IntegrationContexts } from '../ingestion/integration-context.js';
 import type { ConnectionReport } from './connection-test.js';
 import { BackfillInput, IntegrationChangeInput, NewIntegrationInput } from './integration-input.js';
 import { fromZod, refuse, ServiceError } from './service-errors.js';
@@ -40,6 +41,8 @@ export interface IntegrationServiceDeps {
   testConnection(integrationId: string): Promise<ConnectionReport>;
   /** removes the integration's Graph subscriptions (best effort on disable; the scheduler finishes it) */
   removeSubscriptions(integrationId: string): Promise<void>;
+  /** the integration's Graph and Kaltura clients, for the editor's lookups */
+  contexts: Pick<IntegrationContexts, 'get'>;
   defaultKalturaServiceUrl: string;
   clock: Clock;
   logger: Logger;
@@ -55,6 +58,18 @@ export interface HealthReport {
   daily: DailyOutcome[];
   lastArchivedAt: EpochMs | null;
 }
+
+/** What the editor's pickers look up as the admin types. */
+export const LOOKUP_KINDS = ['categories', 'kaltura-groups', 'entra-groups', 'users'] as const;
+export type LookupKind = (typeof LOOKUP_KINDS)[number];
+export interface LookupItem {
+  /** what the setting stores */
+  value: string;
+  /** what the admin sees */
+  label: string;
+}
+export const LOOKUP_MAX_ITEMS = 20;
+export const LOOKUP_MAX_QUERY = 100;
 
 /** What the integration's activity log is made of: admin actions and the integration's jobs, each newest first. */
 export interface ActivityReport {
@@ -88,6 +103,41 @@ export class IntegrationService {
     const integration = await this.d.store.integrations.get(id);
     if (!integration) throw refuse.notFound(id);
     return integration;
+  }
+
+  /**
+   * Suggestions for the editor's pickers, from the integration's own Graph and Kaltura clients: at
+   * most 20 matches of `q` (0–100 characters; empty lists the first ones). Graph and Kaltura failures
+   * keep their codes (a missing permission, a refused credential); one without a status of its own is
+   * the service's request failure.
+   */
+  async lookup(id: string, kind: LookupKind, q: string): Promise<LookupItem[]> {
+    if (!(LOOKUP_KINDS as readonly string[]).includes(kind)) throw refuse.invalid('kind', `must be one of ${LOOKUP_KINDS.join(', ')}`);
+    const prefix = q.trim();
+    if (q.length > LOOKUP_MAX_QUERY) throw refuse.invalid('q', `must be at most ${LOOKUP_MAX_QUERY} characters`);
+    await this.get(id);
+    const c = await this.d.contexts.get(id);
+    const n = LOOKUP_MAX_ITEMS;
+    let items: LookupItem[];
+    try {
+      switch (kind) {
+        case 'categories':
+          items = (await c.kaltura.searchCategories(prefix, n)).map((x) => ({ value: x.fullName, label: x.fullName }));
+          break;
+        case 'kaltura-groups':
+          items = (await c.kaltura.searchGroups(prefix, n)).map((g) => ({ value: g.id, label: g.name ?? g.id }));
+          break;
+        case 'entra-groups':
+          items = (await c.graph.searchGroups(prefix, n)).map((g) => ({ value: g.id, label: g.displayName ?? g.id }));
+          break;
+        case 'users':
+          items = (await c.kaltura.searchUsers(prefix, n)).map((u) => ({ value: u.id, label: u.name && u.name !== u.id ? `${u.name} (${u.id})` : u.id }));
+          break;
+      }
+    } catch (err) {
+      throw lookupFailure(err, kind);
+    }
+    return items.slice(0, n);
   }
 
   /** New integrations start disabled, as in Kaltura's integration; the seed file may enable one. */
@@ -354,4 +404,36 @@ function changedFields(before: Integration, after: Integration, v: IntegrationCh
   const keys = new Set([...Object.keys(before.settings), ...Object.keys(after.settings)]);
   for (const k of keys) if (JSON.stringify(before.settings[k]) !== JSON.stringify(after.settings[k])) out.push(`settings.${k}`);
   return out;
+}
+
+/** Codes the lookups may meet that have a status of their own; any other remote code is a request failure. */
+const LOOKUP_PASSED_CODES = new Set([
+  'MISSING_GROUP_PERMISSION',
+  'MISSING_USER_PERMISSION',
+  'MICROSOFT_API_ACCESS_DENIED',
+  'GRAPH_PAYMENT_REQUIRED',
+  'GRAPH_TOKEN_REJECTED',
+  'GRAPH_TLS_UNTRUSTED',
+  'GRAPH_THROTTLED',
+  'GRAPH_UNAVAILABLE',
+  'GRAPH_REQUEST_FAILED',
+  'SECRET_INVALID',
+  'SECRET_EXPIRED',
+  'UNKNOWN_TENANT',
+  'UNKNOWN_CLIENT_ID',
+  'SECRET_REJECTED',
+  'KALTURA_CREDENTIALS_REJECTED',
+  'KALTURA_SESSION_INVALID',
+  'KALTURA_UNAVAILABLE',
+  'KALTURA_BAD_RESPONSE',
+  'KALTURA_REQUEST_FAILED',
+]);
+
+function lookupFailure(err: unknown, kind: LookupKind): unknown {
+  if (!(err instanceof AppError) || LOOKUP_PASSED_CODES.has(err.code)) return err;
+  const graph = kind === 'entra-groups';
+  return new AppError(graph ? 'GRAPH_REQUEST_FAILED' : 'KALTURA_REQUEST_FAILED', `${graph ? 'Graph' : 'Kaltura'} refused the lookup (${err.code}): ${err.message}`, {
+    status: err.status,
+    cause: err,
+  });
 }

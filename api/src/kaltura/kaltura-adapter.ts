@@ -246,6 +246,50 @@ export class KalturaAdapter implements KalturaPort {
     }
   }
 
+  async searchCategories(prefix: string, limit: number): Promise<Array<{ id: number; fullName: string }>> {
+    const found = new Map<number, string>();
+    const pager = new objects.FilterPager({ pageSize: limit, pageIndex: 1 });
+    const byFullName = await this.call('search categories', () =>
+      services.category.listAction(new objects.CategoryFilter(prefix ? { fullNameStartsWith: prefix, orderBy: '+fullName' } : { orderBy: '+fullName' }), pager),
+    );
+    for (const c of byFullName.objects ?? []) if (c.id !== undefined && c.fullName) found.set(Number(c.id), c.fullName);
+    // "Teams" should also find "MediaSpace>site>channels>Teams": a category's own name, at any depth
+    if (prefix && !prefix.includes('>') && found.size < limit) {
+      const byName = await this.call('search categories by name', () =>
+        services.category.listAction(new objects.CategoryFilter({ nameOrReferenceIdStartsWith: prefix, orderBy: '+fullName' }), pager),
+      );
+      for (const c of byName.objects ?? []) if (c.id !== undefined && c.fullName && found.size < limit) found.set(Number(c.id), c.fullName);
+    }
+    return [...found].map(([id, fullName]) => ({ id, fullName })).slice(0, limit);
+  }
+
+  searchGroups(prefix: string, limit: number): Promise<Array<{ id: string; name?: string }>> {
+    return this.searchUserList('search groups', enums.UserType.GROUP, prefix, limit);
+  }
+
+  searchUsers(prefix: string, limit: number): Promise<Array<{ id: string; name?: string }>> {
+    return this.searchUserList('search users', enums.UserType.USER, prefix, limit);
+  }
+
+  /** KMC's own picker search: user.list{typeEqual, idOrScreenNameStartsWith} */
+  private async searchUserList(what: string, type: number, prefix: string, limit: number): Promise<Array<{ id: string; name?: string }>> {
+    const list = await this.call(what, () =>
+      services.user.listAction(
+        new objects.UserFilter({ typeEqual: type, ...(prefix ? { idOrScreenNameStartsWith: prefix } : {}) }),
+        new objects.FilterPager({ pageSize: limit, pageIndex: 1 }),
+      ),
+    );
+    return (list.objects ?? [])
+      .filter((u) => u.id)
+      .slice(0, limit)
+      .map((u) => {
+        // a group's name is its screen name; a user's screen name is usually just the id
+        const person = u.fullName || [u.firstName, u.lastName].filter(Boolean).join(' ');
+        const name = (type === enums.UserType.GROUP ? u.screenName || person : person || u.screenName) || undefined;
+        return { id: String(u.id), ...(name ? { name } : {}) };
+      });
+  }
+
   async categoryIdsByFullName(fullNames: string[]): Promise<Map<string, number>> {
     const result = new Map<string, number>();
     const missing: string[] = [];

@@ -61,6 +61,14 @@ export interface KalturaPort {
   /** ids of the Kaltura groups the user belongs to */
   groupIdsOf(userId: string): Promise<string[]>;
 
+  /**
+   * For the editor's pickers, at most `limit` each: categories whose full name or own name starts with
+   * `prefix`; Kaltura groups (users of type GROUP) and users whose id or screen name starts with it.
+   */
+  searchCategories(prefix: string, limit: number): Promise<Array<{ id: number; fullName: string }>>;
+  searchGroups(prefix: string, limit: number): Promise<Array<{ id: string; name?: string }>>;
+  searchUsers(prefix: string, limit: number): Promise<Array<{ id: string; name?: string }>>;
+
   /** category ids by full name; throws KalturaError CATEGORY_NOT_FOUND naming the missing ones */
   categoryIdsByFullName(fullNames: string[]): Promise<Map<string, number>>;
 

@@ -68,6 +68,16 @@ export interface AdminApi {
   retryRecording(id: string, recordingId: string): Promise<Recording>;
   backfill(id: string, from: string, to: string): Promise<BackfillResult>;
   activityCsv(id: string, limit?: number): Promise<Blob>;
+  /** suggestions for the editor's pickers (at most 20) */
+  lookup(id: string, kind: LookupKind, q: string): Promise<LookupItem[]>;
+}
+
+export type LookupKind = 'categories' | 'kaltura-groups' | 'entra-groups' | 'users';
+export interface LookupItem {
+  /** what the setting stores */
+  value: string;
+  /** what the admin sees */
+  label: string;
 }
 
 export function createAdminApi(opts: ApiOptions): AdminApi {
@@ -135,6 +145,8 @@ export function createAdminApi(opts: ApiOptions): AdminApi {
       const res = await request('GET', `integrations/${path(id)}/activity?format=csv&limit=${limit}`, undefined, { accept: 'text/csv' });
       return res.blob();
     },
+    lookup: async (id, kind, q) =>
+      (await json<{ items: LookupItem[] }>('GET', `integrations/${path(id)}/lookup/${path(kind)}?q=${encodeURIComponent(q)}`)).items,
   };
 }
 

@@ -180,7 +180,7 @@ export function EditorDrawer(props: {
               </MessageBarActions>
             </MessageBar>
           )}
-          {props.tab === 'settings' && <SettingsForm form={form} onChange={change} errors={errors} stored={base.kaltura} />}
+          {props.tab === 'settings' && <SettingsForm form={form} onChange={change} errors={errors} stored={base.kaltura} integrationId={base.id} />}
           {props.tab === 'health' && <HealthPanel integration={integration} />}
           {props.tab === 'recordings' && <RecordingsPanel integration={integration} />}
         </div>

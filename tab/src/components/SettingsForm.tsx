@@ -1,7 +1,10 @@
 import { Dropdown, Field, Input, Option, Radio, RadioGroup, Switch, Text, makeStyles, tokens } from '@fluentui/react-components';
 import type { EntitlementRole, IntegrationSettings, KalturaConnection } from '../api/types';
 import { ATTENDEE_ROLE_OPTIONS, HOST_ROLE_OPTIONS, roleLabel, rolesOf, type EditorForm, type FieldErrors, type KalturaForm } from '../app/validation';
-import { TagInput } from './TagInput';
+import { useCallback, useContext, useMemo } from 'react';
+import type { LookupKind } from '../api/client';
+import { ApiContext } from '../app/api-context';
+import { SuggestField, TagInput, type Suggest } from './TagInput';
 
 const useStyles = makeStyles({
   form: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL, paddingBottom: tokens.spacingVerticalXXL },
@@ -22,14 +25,26 @@ export function SettingsForm({
   onChange,
   errors,
   stored,
+  integrationId,
 }: {
   form: EditorForm;
   onChange: (f: EditorForm) => void;
   errors: FieldErrors;
   /** the saved Kaltura connection (which credential is in force) */
   stored?: KalturaConnection;
+  /** the saved integration, whose Graph and Kaltura clients suggest categories, groups and users */
+  integrationId?: string;
 }) {
   const s = useStyles();
+  const api = useContext(ApiContext);
+  const lookup = useCallback(
+    (kind: LookupKind): Suggest | undefined => (api && integrationId ? (q: string) => api.lookup(integrationId, kind, q) : undefined),
+    [api, integrationId],
+  );
+  const suggestCategories = useMemoSuggest(lookup, 'categories');
+  const suggestKalturaGroups = useMemoSuggest(lookup, 'kaltura-groups');
+  const suggestEntraGroups = useMemoSuggest(lookup, 'entra-groups');
+  const suggestUsers = useMemoSuggest(lookup, 'users');
   const k = form.kaltura;
   const setK = <K extends keyof KalturaForm>(key: K, v: KalturaForm[K]) => k && onChange({ ...form, kaltura: { ...k, [key]: v } });
   const st = form.settings;
@@ -140,6 +155,7 @@ export function SettingsForm({
           values={st.categories}
           onChange={(v) => set('categories', v)}
           validationMessage={errors.categories}
+          suggest={suggestCategories}
         />
         <Field label="Upload recordings management" {...err('uploadScope')}>
           <RadioGroup value={st.uploadScope} onChange={(_, d) => set('uploadScope', d.value as IntegrationSettings['uploadScope'])}>
@@ -166,6 +182,7 @@ export function SettingsForm({
               values={st.groups}
               onChange={(v) => set('groups', v)}
               validationMessage={errors.groups}
+              suggest={st.groupSource === 'entra' ? suggestEntraGroups : suggestKalturaGroups}
             />
           </div>
         )}
@@ -231,9 +248,15 @@ export function SettingsForm({
           </RadioGroup>
         </Field>
         <div className={s.nested}>
-          <Field label="Default user ID" {...err('defaultUserId')}>
-            <Input required={st.userNotFoundMethod === 'assign-default'} value={st.defaultUserId} disabled={st.userNotFoundMethod !== 'assign-default'} onChange={(_, d) => set('defaultUserId', d.value)} />
-          </Field>
+          <SuggestField
+            label="Default user ID"
+            {...err('defaultUserId')}
+            required={st.userNotFoundMethod === 'assign-default'}
+            value={st.defaultUserId}
+            disabled={st.userNotFoundMethod !== 'assign-default'}
+            onChange={(v) => set('defaultUserId', v)}
+            suggest={suggestUsers}
+          />
         </div>
       </section>
 
@@ -251,4 +274,9 @@ export function SettingsForm({
       </section>
     </div>
   );
+}
+
+/** One stable suggest function per kind, so a re-render does not start a new lookup. */
+function useMemoSuggest(lookup: (kind: LookupKind) => Suggest | undefined, kind: LookupKind): Suggest | undefined {
+  return useMemo(() => lookup(kind), [lookup, kind]);
 }

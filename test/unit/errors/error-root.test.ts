@@ -43,7 +43,12 @@ describe('one error root, one status map', () => {
     assert.equal(httpStatusFor(new BodyError('BODY_TOO_LARGE', 'big')), 413);
     assert.equal(new BodyError('SERVER_BUSY', 'busy').status, 503);
     assert.equal(httpStatusFor(new Error('boom')), 500);
-    assert.equal(httpStatusFor(new AppError('GRAPH_UNAVAILABLE', 'Graph answered 503')), 500);
+    assert.equal(httpStatusFor(new AppError('NOT_PLANNED_FOR', 'something else')), 500);
+    // what Graph and Kaltura answer the editor's lookups: the integration's own gap, a failed or a busy service
+    assert.equal(httpStatusFor(new AppError('MISSING_GROUP_PERMISSION', 'no GroupMember.Read.All')), 422);
+    assert.equal(httpStatusFor(new AppError('KALTURA_REQUEST_FAILED', 'Kaltura answered HTTP 400')), 502);
+    assert.equal(httpStatusFor(new AppError('GRAPH_UNAVAILABLE', 'Graph answered 503')), 503);
+    assert.deepEqual(errorBody(new AppError('GRAPH_REQUEST_FAILED', 'search groups: Graph answered 400')).error.code, 'GRAPH_REQUEST_FAILED', 'a 502 keeps its code');
     assert.deepEqual(errorBody(refuse.invalid('settings.groups', 'opt-in needs at least one group')), {
       error: { code: 'INVALID_INPUT', message: 'settings.groups: opt-in needs at least one group', field: 'settings.groups' },
     });

@@ -224,4 +224,16 @@ describe('integration service', function () {
     const actions = (await h.app.store.audit.list({ integrationId: integration!.id })).items.map((a) => a.action);
     assert.deepEqual(actions.slice(0, 2), ['integration.delete', 'integration.disable']);
   });
+
+  it('names are unique within a tenant, not across tenants (another tenant\'s names stay unseen)', async () => {
+    const other = '11111111-2222-4333-8444-555555555555';
+    const mine = await h.app.service.create(admin, { ...input(), name: 'Shared name' });
+    const theirs = await h.app.service.create(admin, { ...input(), name: 'Shared name', tenantId: other });
+    assert.equal((await refusal(h.app.service.create(admin, { ...input(), name: 'Shared name' }))).code, 'INTEGRATION_NAME_TAKEN');
+    assert.equal((await refusal(h.app.service.update(admin, theirs.id, { tenantId: fixture.tenant.id }))).code, 'INTEGRATION_NAME_TAKEN');
+    const renamed = await h.app.service.update(admin, theirs.id, { name: 'Shared name (theirs)', tenantId: fixture.tenant.id });
+    assert.equal(renamed.tenantId, fixture.tenant.id);
+    await h.app.service.delete(admin, mine.id);
+    await h.app.service.delete(admin, theirs.id);
+  });
 });

@@ -145,7 +145,7 @@ export class IntegrationService {
     const parsed = NewIntegrationInput.safeParse(input);
     if (!parsed.success) throw fromZod(parsed.error);
     const v = parsed.data;
-    if ((await this.d.store.integrations.list()).some((i) => i.name === v.name)) throw refuse.duplicateName(v.name);
+    if (await this.nameTaken(v.name, v.tenantId)) throw refuse.duplicateName(v.name);
     const created = await this.d.store.integrations.create({
       name: v.name,
       tenantId: v.tenantId,
@@ -178,8 +178,10 @@ export class IntegrationService {
     const v = parsed.data;
     const current = await this.get(id);
     if (expectedVersion !== undefined && expectedVersion !== current.version) throw refuse.changed(id);
-    if (v.name !== undefined && v.name !== current.name && (await this.d.store.integrations.list()).some((i) => i.name === v.name)) {
-      throw refuse.duplicateName(v.name);
+    const name = v.name ?? current.name;
+    const tenantId = v.tenantId ?? current.tenantId;
+    if ((name !== current.name || tenantId !== current.tenantId) && (await this.nameTaken(name, tenantId, id))) {
+      throw refuse.duplicateName(name);
     }
     if (v.kaltura?.appToken && v.kaltura.adminSecret) throw refuse.invalid('kaltura.adminSecret', 'give either an app token or an admin secret, not both');
     if (v.kaltura?.appToken && !v.kaltura.appTokenId && !current.kaltura.appTokenId) throw refuse.invalid('kaltura.appTokenId', 'an app token needs its appTokenId');
@@ -368,6 +370,13 @@ export class IntegrationService {
         }),
     );
     return out;
+  }
+
+  /** Names are unique within a tenant: an admin must tell their integrations apart, and another
+   * tenant's names are none of their business (a refusal would reveal them). */
+  private async nameTaken(name: string, tenantId: string, exceptId?: string): Promise<boolean> {
+    const key = tenantId.toLowerCase();
+    return (await this.d.store.integrations.list()).some((i) => i.id !== exceptId && i.name === name && i.tenantId.toLowerCase() === key);
   }
 
   private async write(id: string, version: number, patch: IntegrationPatch): Promise<Integration> {

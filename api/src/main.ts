@@ -145,8 +145,8 @@ export async function startApp(config: AppConfig, logger: Logger, overrides: App
     );
     const signIn = clientConfig(config);
     registerAdminRoutes(server, { service, authenticate, bodies, clientConfig: () => signIn, logger });
+    registerTabRoutes(server, { dir: config.tabDir, logger });
   }
-  if (config.role !== 'worker') registerTabRoutes(server, { dir: config.tabDir, logger });
   const port = await listen(server, config.http.port, config.http.host);
   const url = `http://${config.http.host}:${port}`;
 

@@ -22,6 +22,12 @@ export const connectorErrors = {
   /** a user the bot cannot reach: in Teams, one who has not installed the app in personal scope */
   notInstalled: (res: ServerResponse) =>
     sendConnectorError(res, 403, 'ForbiddenOperationException', "Bot isn't installed in user's personal scope"),
+  /**
+   * a conversation the bot is no longer part of: in a personal chat, the person uninstalled the app.
+   * msteams-docs: reinstall needed, wait for an installationUpdate before posting again.
+   */
+  botNotInRoster: (res: ServerResponse) =>
+    sendConnectorError(res, 403, 'BotNotInConversationRoster', "The bot isn't part of the conversation roster."),
   botNotRegistered: (res: ServerResponse) =>
     sendConnectorError(res, 401, 'BotNotRegistered', 'No registration found for this bot.'),
   serviceError: (res: ServerResponse, message: string) => sendConnectorError(res, 500, 'ServiceError', message),

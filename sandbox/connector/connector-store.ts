@@ -24,9 +24,22 @@ export interface ConnectorConversation {
   createdAt: string;
 }
 
-export type CapturedKind = 'create' | 'send' | 'reply' | 'update';
+/**
+ * What the bot sent (`create`, `send`, `reply`, `update`), or what the channel posted to the bot: a
+ * person's message (`inbound`) and the events of installing or uninstalling the app (`install`,
+ * `uninstall`).
+ */
+export type CapturedKind = 'create' | 'send' | 'reply' | 'update' | 'inbound' | 'install' | 'uninstall';
 
-/** One activity the bot sent, as received, plus where it went. */
+export const CHANNEL_KINDS: ReadonlySet<CapturedKind> = new Set(['inbound', 'install', 'uninstall']);
+
+/** How the bot answered an activity the channel posted: its HTTP status, or why there was none. */
+export interface Delivery {
+  status: number | null;
+  error?: string;
+}
+
+/** One activity the bot sent or the channel posted to the bot, as sent, plus where it went. */
 export interface CapturedActivity {
   id: string;
   kind: CapturedKind;
@@ -42,6 +55,8 @@ export interface CapturedActivity {
   timestamp: string;
   /** the activity JSON exactly as posted */
   activity: Record<string, unknown>;
+  /** for what the channel posted to the bot: how the bot answered (absent while the post is under way) */
+  delivery?: Delivery;
 }
 
 /**
@@ -53,6 +68,8 @@ export class ConnectorStore {
   readonly activities: CapturedActivity[] = [];
   private byUser = new Map<string, string>();
   private users = new Map<string, FixtureUser>();
+  /** lowercased Entra ids of the people who have the app installed in personal scope */
+  private installed = new Set<string>();
   private lastActivityMs = 0;
   fixture!: Fixture;
 
@@ -62,6 +79,31 @@ export class ConnectorStore {
     this.activities.length = 0;
     this.byUser.clear();
     this.users = new Map(fixture.users.map((u) => [u.id.toLowerCase(), u]));
+    const installedFor = fixture.teamsApp.installedFor ?? fixture.users.map((u) => u.id);
+    this.installed = new Set(installedFor.map((id) => id.toLowerCase()));
+  }
+
+  isInstalled(aadObjectId: string): boolean {
+    return this.installed.has(aadObjectId.toLowerCase());
+  }
+
+  /** Records that the person has (or no longer has) the app; returns whether they had it before. */
+  setInstalled(aadObjectId: string, installed: boolean): boolean {
+    const id = aadObjectId.toLowerCase();
+    const before = this.installed.has(id);
+    if (installed) this.installed.add(id);
+    else this.installed.delete(id);
+    return before;
+  }
+
+  installedUsers(): string[] {
+    return [...this.users.values()].filter((u) => this.isInstalled(u.id)).map((u) => u.id);
+  }
+
+  /** A fixture user by Entra object id or user principal name, as the control API names people. */
+  findPerson(idOrUpn: string): FixtureUser | undefined {
+    const wanted = idOrUpn.trim().toLowerCase();
+    return this.users.get(wanted) ?? [...this.users.values()].find((u) => u.userPrincipalName.toLowerCase() === wanted);
   }
 
   get botId(): string {
@@ -155,13 +197,13 @@ export class ConnectorStore {
   }
 
   /** Teams message ids in personal chats are epoch milliseconds; kept strictly increasing here. */
-  private nextActivityId(): string {
+  nextActivityId(): string {
     this.lastActivityMs = Math.max(Date.now(), this.lastActivityMs + 1);
     return String(this.lastActivityMs);
   }
 }
 
-function personalConversationId(botId: string, aadObjectId: string): string {
+export function personalConversationId(botId: string, aadObjectId: string): string {
   const digest = createHash('sha256').update(`${botId.toLowerCase()}|${aadObjectId.toLowerCase()}`).digest('base64url');
   return `a:1${digest}`;
 }

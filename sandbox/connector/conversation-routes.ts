@@ -4,7 +4,7 @@ import { Router, type EmulatorRequest } from '../emulator/router.js';
 import type { TokenKeys } from '../entra/token-keys.js';
 import { authorizeBot } from './connector-auth.js';
 import { connectorErrors } from './connector-errors.js';
-import type { ConnectorStore } from './connector-store.js';
+import { CHANNEL_KINDS, type ConnectorConversation, type ConnectorStore } from './connector-store.js';
 
 type Json = Record<string, unknown>;
 
@@ -39,22 +39,22 @@ export function conversationRoutes(store: ConnectorStore, keys: TokenKeys): Rout
         return connectorErrors.badArgument(res, 'The bot id does not match the calling bot.');
       }
       const user = store.findUser(memberId);
-      if (!user) return connectorErrors.notInstalled(res);
+      if (!user || !store.isInstalled(user.id)) return connectorErrors.notInstalled(res);
       const { conversation } = store.personalConversation(user);
       const initial = objectAt(body, 'activity');
       const captured = initial ? store.capture(conversation, 'create', initial) : undefined;
       sendJson(res, 201, { id: conversation.id, ...(captured ? { activityId: captured.id } : {}) });
     }))
     .post('/v3/conversations/:conversationId/activities', authorized(async (req, res) => {
-      const conversation = store.findConversation(req.params.conversationId!);
-      if (!conversation) return connectorErrors.conversationNotFound(res);
+      const conversation = reachableConversation(store, req, res);
+      if (!conversation) return;
       const activity = await readActivity(req, res);
       if (!activity) return;
       sendJson(res, 201, { id: store.capture(conversation, 'send', activity).id });
     }))
     .post('/v3/conversations/:conversationId/activities/:activityId', authorized(async (req, res) => {
-      const conversation = store.findConversation(req.params.conversationId!);
-      if (!conversation) return connectorErrors.conversationNotFound(res);
+      const conversation = reachableConversation(store, req, res);
+      if (!conversation) return;
       const activity = await readActivity(req, res);
       if (!activity) return;
       // a personal chat has no threads: Teams posts the reply as a new message whatever replyToId names
@@ -62,27 +62,50 @@ export function conversationRoutes(store: ConnectorStore, keys: TokenKeys): Rout
       sendJson(res, 201, { id: captured.id });
     }))
     .add('PUT', '/v3/conversations/:conversationId/activities/:activityId', authorized(async (req, res) => {
-      const conversation = store.findConversation(req.params.conversationId!);
-      if (!conversation) return connectorErrors.conversationNotFound(res);
+      const conversation = reachableConversation(store, req, res);
+      if (!conversation) return;
       const activityId = req.params.activityId!;
-      if (!store.findActivity(conversation.id, activityId)) return connectorErrors.activityNotFound(res);
+      // the bot can edit its own messages only, not what the person wrote or the channel's events
+      const original = store.findActivity(conversation.id, activityId);
+      if (!original || CHANNEL_KINDS.has(original.kind)) return connectorErrors.activityNotFound(res);
       const activity = await readActivity(req, res);
       if (!activity) return;
       store.capture(conversation, 'update', activity, { id: activityId });
       sendJson(res, 200, { id: activityId });
     }))
-    .get('/v3/conversations/:conversationId/members', authorized((req, res) => {
-      const conversation = store.findConversation(req.params.conversationId!);
-      if (!conversation) return connectorErrors.conversationNotFound(res);
+    .get('/v3/conversations/:conversationId/members', authorized(async (req, res) => {
+      const conversation = reachableConversation(store, req, res);
+      if (!conversation) return;
       sendJson(res, 200, [conversation.member]);
     }))
-    .get('/v3/conversations/:conversationId/members/:memberId', authorized((req, res) => {
-      const conversation = store.findConversation(req.params.conversationId!);
-      if (!conversation) return connectorErrors.conversationNotFound(res);
+    .get('/v3/conversations/:conversationId/members/:memberId', authorized(async (req, res) => {
+      const conversation = reachableConversation(store, req, res);
+      if (!conversation) return;
       const user = store.findUser(req.params.memberId!);
       if (!user || user.id !== conversation.member.aadObjectId) return connectorErrors.memberNotFound(res);
       sendJson(res, 200, conversation.member);
     }));
+}
+
+/**
+ * The conversation the route names, if the bot may use it: it exists, and the person still has the
+ * app (after an uninstall Teams keeps the chat but takes the bot off its roster).
+ */
+function reachableConversation(
+  store: ConnectorStore,
+  req: EmulatorRequest,
+  res: ServerResponse,
+): ConnectorConversation | undefined {
+  const conversation = store.findConversation(req.params.conversationId!);
+  if (!conversation) {
+    connectorErrors.conversationNotFound(res);
+    return undefined;
+  }
+  if (!store.isInstalled(conversation.member.aadObjectId)) {
+    connectorErrors.botNotInRoster(res);
+    return undefined;
+  }
+  return conversation;
 }
 
 async function readObject(req: EmulatorRequest, res: ServerResponse): Promise<Json | undefined> {

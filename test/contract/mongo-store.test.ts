@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { ManualClock } from '../../api/src/clock.js';
 import { SchemaTooNewError } from '../../api/src/store/errors.js';
+import type { ConversationDoc } from '../../api/src/store/mongo/mongo-conversations.js';
+import { SETUP_STEPS } from '../../api/src/store/mongo/setup.js';
 import { openStore } from '../../api/src/store/open-store.js';
 import type { StoreOptions } from '../../api/src/store/store.js';
 import { ferretDbOnPostgresForTests, mongoForTests, type MongoTarget } from '../support/ferretdb.js';
@@ -136,6 +138,34 @@ function mongoStoreSuite(startTarget: () => Promise<MongoTarget | null>): void {
         assert.equal((await store.jobs.get(job.id))?.rev, 6, 'reads still heal the cache');
         assert.equal((await store.jobs.renew(held, 1000)).rev, 7);
         assert.equal(await store.jobs.claim({ workerId: 'thief', leaseMs: 1000 }), null);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('upgrades a database from setup step 3: its conversation references read as active, admins work', async function () {
+      // the database the previous release left: its own setup steps, then documents in its shape
+      const db = admin!.db(dbName);
+      for (const step of SETUP_STEPS.filter((s) => s.version <= 3)) await step.run(db);
+      await db.collection<{ _id: string; version: number }>('meta').insertOne({ _id: 'schema', version: 3 });
+      await db.collection<Omit<ConversationDoc, 'status' | 'goneReason'>>('conversation_refs').insertMany([
+        { _id: JSON.stringify(['tenant-1', 'user-1']), tenantId: 'tenant-1', userId: 'user-1', reference: JSON.stringify({ conversation: { id: 'a:1' } }), updatedAt: 1111 },
+        { _id: JSON.stringify(['tenant-2', 'user-1']), tenantId: 'tenant-2', userId: 'user-1', reference: JSON.stringify({ conversation: { id: 'b:1' } }), updatedAt: 2222 },
+      ]);
+
+      const store = await open(new ManualClock(Date.now()));
+      try {
+        assert.equal((await store.info()).schemaVersion, 4);
+        assert.deepEqual(await store.conversations.get('tenant-1', 'user-1'), {
+          tenantId: 'tenant-1', userId: 'user-1', reference: { conversation: { id: 'a:1' } }, status: 'active', goneReason: null, updatedAt: 1111,
+        });
+        assert.equal(await store.conversations.markGone('tenant-2', 'user-1', 'uninstalled'), true);
+        assert.equal((await store.conversations.get('tenant-2', 'user-1'))?.status, 'gone');
+        assert.equal((await store.conversations.get('tenant-1', 'user-1'))?.status, 'active');
+        await store.admins.seen({ tenantId: 'tenant-1', userId: 'user-1', name: 'Ada', isAdmin: true });
+        assert.deepEqual((await store.admins.listAdmins('tenant-1')).map((a) => a.name), ['Ada']);
+        const indexes = await db.collection('admin_sightings').indexes();
+        assert.ok(indexes.some((i) => i.name === 'admin_sightings_user' && i.unique), 'unique tenant + user index');
       } finally {
         await store.close();
       }

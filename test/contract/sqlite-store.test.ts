@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { ManualClock } from '../../api/src/clock.js';
 import { SchemaTooNewError } from '../../api/src/store/errors.js';
 import { openStore } from '../../api/src/store/open-store.js';
+import { MIGRATIONS } from '../../api/src/store/sqlite/migrations/index.js';
+import { migrate } from '../../api/src/store/sqlite/migrator.js';
 import type { StoreOptions } from '../../api/src/store/store.js';
 import { testKeys } from './harness-keys.js';
 import { storeContract } from './store.contract.js';
@@ -67,6 +69,33 @@ describe('SQLite adapter specifics', function () {
     db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, ?, 0)').run('from the future');
     db.close();
     await assert.rejects(openStore({ kind: 'sqlite', file }, { clock, secretBox: keys.box }), SchemaTooNewError);
+  });
+
+  it('upgrades a database from schema 2 keeping its conversation references, all active', async function () {
+    const file = join(dir, 'v2.sqlite');
+    const old = new Database(file);
+    // the schema the previous release left: its own migrations, then rows written in its shape
+    assert.deepEqual(migrate(old, MIGRATIONS.filter((m) => m.version <= 2), 1000), { from: 0, to: 2 });
+    const insert = old.prepare('INSERT INTO conversation_refs (tenant_id, user_id, reference, updated_at) VALUES (?, ?, ?, ?)');
+    insert.run('tenant-1', 'user-1', JSON.stringify({ conversation: { id: 'a:1' } }), 1111);
+    insert.run('tenant-2', 'user-1', JSON.stringify({ conversation: { id: 'b:1' } }), 2222);
+    old.close();
+
+    const clock = new ManualClock(Date.now());
+    const store = await openStore({ kind: 'sqlite', file }, { clock, secretBox: keys.box });
+    try {
+      assert.equal((await store.info()).schemaVersion, 3);
+      assert.deepEqual(await store.conversations.get('tenant-1', 'user-1'), {
+        tenantId: 'tenant-1', userId: 'user-1', reference: { conversation: { id: 'a:1' } }, status: 'active', goneReason: null, updatedAt: 1111,
+      });
+      assert.equal((await store.conversations.get('tenant-2', 'user-1'))?.status, 'active');
+      assert.equal(await store.conversations.markGone('tenant-2', 'user-1', 'uninstalled'), true);
+      assert.equal((await store.conversations.get('tenant-2', 'user-1'))?.status, 'gone');
+      await store.admins.seen({ tenantId: 'tenant-1', userId: 'user-1', name: 'Ada', isAdmin: true });
+      assert.deepEqual((await store.admins.listAdmins('tenant-1')).map((a) => a.name), ['Ada']);
+    } finally {
+      await store.close();
+    }
   });
 
   describe('file permissions', function () {

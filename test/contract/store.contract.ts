@@ -630,7 +630,7 @@ export function storeContract(name: string, factory: () => Promise<StoreHarness>
       });
     });
 
-    describe('cursors and conversation references', function () {
+    describe('cursors', function () {
       it('sets, overwrites, lists and deletes', async function () {
         await store.cursors.set('int-a', 'recordings:user-1', 'https://graph/delta?token=1');
         clock.advance(1);
@@ -641,15 +641,130 @@ export function storeContract(name: string, factory: () => Promise<StoreHarness>
         assert.deepEqual((await store.cursors.list('int-a')).map((c) => c.name), ['backfill', 'recordings:user-1']);
         assert.equal(await store.cursors.delete('int-a', 'backfill'), true);
         assert.equal(await store.cursors.get('int-a', 'backfill'), null);
+      });
+    });
 
-        const reference = { bot: { id: '28:bot' }, conversation: { id: 'a:1' }, serviceUrl: 'https://smba', '@odata.type': 'x', $odd: 1 };
-        await store.conversations.save('tenant-1', 'user-1', reference);
-        assert.deepEqual((await store.conversations.get('tenant-1', 'user-1'))?.reference, reference);
+    describe('conversation references', function () {
+      const reference = { bot: { id: '28:bot' }, conversation: { id: 'a:1' }, serviceUrl: 'https://smba', '@odata.type': 'x', $odd: 1 };
+
+      it('saves as active, replaces, and deletes', async function () {
+        const saved = await store.conversations.save('tenant-1', 'user-1', reference);
+        assert.deepEqual(saved, { tenantId: 'tenant-1', userId: 'user-1', reference, status: 'active', goneReason: null, updatedAt: clock.now() });
+        assert.deepEqual(await store.conversations.get('tenant-1', 'user-1'), saved);
+        clock.advance(10);
         await store.conversations.save('tenant-1', 'user-1', { ...reference, conversation: { id: 'a:2' } });
-        assert.deepEqual((await store.conversations.get('tenant-1', 'user-1'))?.reference.conversation, { id: 'a:2' });
+        const replaced = await store.conversations.get('tenant-1', 'user-1');
+        assert.deepEqual(replaced?.reference.conversation, { id: 'a:2' });
+        assert.equal(replaced?.updatedAt, clock.now());
         assert.equal(await store.conversations.get('tenant-1', 'user-2'), null);
         assert.equal(await store.conversations.delete('tenant-1', 'user-1'), true);
+        assert.equal(await store.conversations.get('tenant-1', 'user-1'), null);
         assert.equal(await store.conversations.delete('tenant-1', 'user-1'), false);
+      });
+
+      it('marks a reference gone, keeping it, and a save (a reinstall) makes it active again', async function () {
+        await store.conversations.save('tenant-1', 'user-1', reference);
+        clock.advance(5);
+        assert.equal(await store.conversations.markGone('tenant-1', 'user-1', 'uninstalled'), true);
+        const gone = await store.conversations.get('tenant-1', 'user-1');
+        assert.deepEqual(gone, { tenantId: 'tenant-1', userId: 'user-1', reference, status: 'gone', goneReason: 'uninstalled', updatedAt: clock.now() });
+        assert.deepEqual(await (await another()).conversations.get('tenant-1', 'user-1'), gone, 'another process sees it gone');
+        clock.advance(5);
+        assert.equal(await store.conversations.markGone('tenant-1', 'user-1', 'Bot is not installed in user\'s personal scope'), true);
+        assert.equal((await store.conversations.get('tenant-1', 'user-1'))?.goneReason, "Bot is not installed in user's personal scope");
+        assert.equal((await store.conversations.get('tenant-1', 'user-1'))?.updatedAt, clock.now());
+
+        clock.advance(5);
+        const reinstalled = await store.conversations.save('tenant-1', 'user-1', { ...reference, conversation: { id: 'a:3' } });
+        assert.equal(reinstalled.status, 'active');
+        assert.deepEqual(await store.conversations.get('tenant-1', 'user-1'), reinstalled);
+        assert.equal(reinstalled.goneReason, null);
+
+        assert.equal(await store.conversations.markGone('tenant-1', 'nobody', 'uninstalled'), false);
+        assert.equal(await store.conversations.get('tenant-1', 'nobody'), null, 'markGone creates nothing');
+        await store.conversations.markGone('tenant-1', 'user-1', 'uninstalled');
+        assert.equal(await store.conversations.delete('tenant-1', 'user-1'), true, 'a gone reference can be deleted');
+        assert.equal(await store.conversations.get('tenant-1', 'user-1'), null);
+      });
+
+      it('keeps tenants apart: the same user id in two tenants is two references', async function () {
+        await store.conversations.save('tenant-1', 'user-1', reference);
+        await store.conversations.save('tenant-2', 'user-1', { ...reference, conversation: { id: 'b:1' } });
+        await store.conversations.markGone('tenant-2', 'user-1', 'uninstalled');
+        assert.equal((await store.conversations.get('tenant-1', 'user-1'))?.status, 'active');
+        assert.deepEqual((await store.conversations.get('tenant-1', 'user-1'))?.reference.conversation, { id: 'a:1' });
+        assert.equal((await store.conversations.get('tenant-2', 'user-1'))?.status, 'gone');
+        assert.equal(await store.conversations.delete('tenant-2', 'user-1'), true);
+        assert.equal((await store.conversations.get('tenant-1', 'user-1'))?.status, 'active');
+      });
+
+      it('refuses empty ids, a reference that is not an object, and an empty reason', async function () {
+        await assert.rejects(store.conversations.save('', 'user-1', reference), StoreValidationError);
+        await assert.rejects(store.conversations.save('tenant-1', '', reference), StoreValidationError);
+        await assert.rejects(store.conversations.save('tenant-1', 'user-1', [] as never), StoreValidationError);
+        await store.conversations.save('tenant-1', 'user-1', reference);
+        await assert.rejects(store.conversations.markGone('tenant-1', 'user-1', ''), StoreValidationError);
+        assert.equal((await store.conversations.get('tenant-1', 'user-1'))?.status, 'active');
+      });
+    });
+
+    describe('admin sightings', function () {
+      const sighting = (userId: string, name: string | null, isAdmin: boolean, tenantId = 'tenant-1') => ({ tenantId, userId, name, isAdmin });
+
+      it('records a sighting and replaces it on the next one, keeping a known name when none is given', async function () {
+        const first = await store.admins.seen(sighting('user-1', 'Ada Lovelace', true));
+        assert.deepEqual(first, { tenantId: 'tenant-1', userId: 'user-1', name: 'Ada Lovelace', isAdmin: true, seenAt: clock.now() });
+        assert.deepEqual(await store.admins.get('tenant-1', 'user-1'), first);
+        assert.equal(await store.admins.get('tenant-1', 'user-2'), null);
+        assert.equal(await store.admins.get('tenant-2', 'user-1'), null, 'another tenant has not seen her');
+
+        clock.advance(100);
+        const renamed = await store.admins.seen(sighting('user-1', 'Ada King', false));
+        assert.deepEqual(renamed, { tenantId: 'tenant-1', userId: 'user-1', name: 'Ada King', isAdmin: false, seenAt: clock.now() });
+        assert.deepEqual(await (await another()).admins.get('tenant-1', 'user-1'), renamed);
+
+        clock.advance(100);
+        for (const name of [null, '']) {
+          const unnamed = await store.admins.seen(sighting('user-1', name, true));
+          assert.deepEqual(unnamed, { ...renamed, isAdmin: true, seenAt: clock.now() });
+        }
+        assert.deepEqual(await store.admins.seen(sighting('user-3', null, false)), {
+          tenantId: 'tenant-1', userId: 'user-3', name: null, isAdmin: false, seenAt: clock.now(),
+        });
+      });
+
+      it("lists a tenant's admins only, by name then user id, and a demoted admin drops out", async function () {
+        await store.admins.seen(sighting('u-zed', 'zed', true));
+        await store.admins.seen(sighting('u-bob-2', 'Bob', true));
+        await store.admins.seen(sighting('u-bob-1', 'Bob', true));
+        await store.admins.seen(sighting('u-anna', 'anna', true));
+        await store.admins.seen(sighting('u-anon', null, true));
+        await store.admins.seen(sighting('u-carol', 'Carol', false));
+        await store.admins.seen(sighting('u-other', 'Alice', true, 'tenant-2'));
+        await store.admins.seen(sighting('u-anna', 'anna', false, 'tenant-2'));
+        const ids = async (tenantId: string) => (await store.admins.listAdmins(tenantId)).map((a) => a.userId);
+        assert.deepEqual(await ids('tenant-1'), ['u-anna', 'u-bob-1', 'u-bob-2', 'u-zed', 'u-anon']);
+        assert.deepEqual(await store.admins.listAdmins('tenant-2'), [
+          { tenantId: 'tenant-2', userId: 'u-other', name: 'Alice', isAdmin: true, seenAt: clock.now() },
+        ]);
+        assert.deepEqual(await store.admins.listAdmins('tenant-none'), []);
+
+        clock.advance(1);
+        await store.admins.seen(sighting('u-bob-1', 'Bob', false));
+        await store.admins.seen(sighting('u-carol', 'Carol', true));
+        assert.deepEqual(await ids('tenant-1'), ['u-anna', 'u-bob-2', 'u-carol', 'u-zed', 'u-anon']);
+        assert.equal((await store.admins.get('tenant-1', 'u-bob-1'))?.isAdmin, false, 'the demoted admin is still known');
+      });
+
+      it('refuses empty ids, an over-long name and a non-boolean isAdmin, writing nothing', async function () {
+        await assert.rejects(store.admins.seen(sighting('', 'Ada', true)), StoreValidationError);
+        await assert.rejects(store.admins.seen(sighting('user-1', 'Ada', true, '')), StoreValidationError);
+        await assert.rejects(store.admins.seen(sighting('user-1', 'x'.repeat(257), true)), StoreValidationError);
+        await assert.rejects(store.admins.seen(sighting('user-1', 42 as never, true)), StoreValidationError);
+        await assert.rejects(store.admins.seen({ ...sighting('user-1', 'Ada', true), isAdmin: 'yes' as never }), StoreValidationError);
+        assert.equal(await store.admins.get('tenant-1', 'user-1'), null);
+        assert.deepEqual(await store.admins.listAdmins('tenant-1'), []);
+        assert.equal((await store.admins.seen(sighting('user-1', 'x'.repeat(256), true))).name?.length, 256);
       });
     });
 

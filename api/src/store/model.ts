@@ -286,14 +286,46 @@ export interface SyncCursor {
   updatedAt: EpochMs;
 }
 
+/**
+ * Whether the bot can still reach the user: `gone` once Teams said it cannot (the user uninstalled
+ * the app, or a send was refused), until the user installs it again and the reference is saved anew.
+ */
+export type ConversationStatus = 'active' | 'gone';
+
 /** A bot conversation reference, kept to message a user proactively. */
 export interface ConversationRef {
   tenantId: string;
   /** the user's Entra object id */
   userId: string;
   reference: JsonObject;
+  status: ConversationStatus;
+  /** why it is gone, in words (e.g. 'uninstalled'); null while active */
+  goneReason: string | null;
+  /** the last save or markGone */
   updatedAt: EpochMs;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Admin sightings
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A user the bot has talked to, and whether they held an admin role when last seen: the people the
+ * bot alerts when an integration of their tenant has a problem.
+ */
+export interface AdminSighting {
+  tenantId: string;
+  /** the user's Entra object id */
+  userId: string;
+  /** display name; null when never known */
+  name: string | null;
+  isAdmin: boolean;
+  /** the last sighting */
+  seenAt: EpochMs;
+}
+
+/** What the bot reports on each sighting; `seenAt` is the store's clock. */
+export type NewAdminSighting = Omit<AdminSighting, 'seenAt'>;
 
 // ---------------------------------------------------------------------------------------------
 // Recording history

@@ -17,6 +17,7 @@
  */
 import type {
   ActiveJob,
+  AdminSighting,
   AuditEntry,
   AuditQuery,
   ClaimRequest,
@@ -34,6 +35,7 @@ import type {
   JobProgress,
   JobQuery,
   LeaseRef,
+  NewAdminSighting,
   NewAuditEntry,
   NewIntegration,
   NewJob,
@@ -79,6 +81,7 @@ export interface Store {
   readonly subscriptions: SubscriptionRepository;
   readonly cursors: CursorRepository;
   readonly conversations: ConversationRepository;
+  readonly admins: AdminRepository;
   readonly recordings: RecordingRepository;
   readonly audit: AuditLog;
   info(): Promise<StoreInfo>;
@@ -245,11 +248,42 @@ export interface CursorRepository {
   delete(integrationId: string, name: string): Promise<boolean>;
 }
 
-/** Bot conversation references, by tenant and user. */
+/**
+ * Bot conversation references, by tenant and user (the Entra object id, compared exactly as given).
+ * A reference Teams no longer honours is kept, marked `gone`, so the pipeline can tell "never
+ * installed" (no reference) from "uninstalled" without trying to send.
+ */
 export interface ConversationRepository {
+  /** Inserts or replaces the reference, `active` again (a user who reinstalls is reachable again). */
   save(tenantId: string, userId: string, reference: JsonObject): Promise<ConversationRef>;
+  /** any status, gone ones included */
   get(tenantId: string, userId: string): Promise<ConversationRef | null>;
+  /**
+   * Marks the reference `gone` with `reason`, keeping the reference and bumping `updatedAt`.
+   * @returns false when there is no reference for that user
+   */
+  markGone(tenantId: string, userId: string, reason: string): Promise<boolean>;
   delete(tenantId: string, userId: string): Promise<boolean>;
+}
+
+/**
+ * Who the bot has seen, by tenant and user (the Entra object id, compared exactly as given), and
+ * whether they were an admin then: the bot's list of whom to alert.
+ */
+export interface AdminRepository {
+  /**
+   * Records a sighting (insert or replace; `seenAt` = now). A null or empty `name` keeps the name
+   * an earlier sighting gave, so an activity without one does not erase it.
+   * @returns the sighting as stored
+   * @throws StoreValidationError
+   */
+  seen(sighting: NewAdminSighting): Promise<AdminSighting>;
+  get(tenantId: string, userId: string): Promise<AdminSighting | null>;
+  /**
+   * The tenant's users whose last sighting was as an admin, by name (case-insensitively, then
+   * exactly; unnamed last), then by userId.
+   */
+  listAdmins(tenantId: string): Promise<AdminSighting[]>;
 }
 
 /** What happened to each recording, for the admin console. */

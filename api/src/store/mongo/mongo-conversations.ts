@@ -3,35 +3,61 @@ import type { Clock } from '../../clock.js';
 import { StoreValidationError } from '../errors.js';
 import { compositeKey } from '../ids.js';
 import { isJsonObject, parseJson, type JsonObject } from '../json.js';
+import type { ConversationRef, ConversationStatus } from '../model.js';
 import type { ConversationRepository } from '../store.js';
 import { requireText } from '../validate.js';
 
-/** The reference is JSON text: Bot Framework objects carry keys some servers refuse. */
+/**
+ * The reference is JSON text: Bot Framework objects carry keys some servers refuse. Documents
+ * written before schema step 4 (or by an older build during a rolling upgrade) have no status: they
+ * read as active, which they are, since only a save writes them.
+ */
 export interface ConversationDoc {
   _id: string;
   tenantId: string;
   userId: string;
   reference: string;
+  status?: ConversationStatus;
+  goneReason?: string | null;
   updatedAt: number;
 }
+
+const toRef = (doc: ConversationDoc): ConversationRef => ({
+  tenantId: doc.tenantId,
+  userId: doc.userId,
+  reference: parseJson<JsonObject>(doc.reference),
+  status: doc.status ?? 'active',
+  goneReason: doc.goneReason ?? null,
+  updatedAt: doc.updatedAt,
+});
 
 export function createMongoConversations(col: Collection<ConversationDoc>, clock: Clock): ConversationRepository {
   return {
     async save(tenantId, userId, reference) {
       if (!isJsonObject(reference)) throw new StoreValidationError('a conversation reference must be a JSON object');
-      const ref = { tenantId: requireText('tenantId', tenantId, 100), userId: requireText('userId', userId, 200), reference, updatedAt: clock.now() };
+      const ref: ConversationRef = {
+        tenantId: requireText('tenantId', tenantId, 100),
+        userId: requireText('userId', userId, 200),
+        reference,
+        status: 'active',
+        goneReason: null,
+        updatedAt: clock.now(),
+      };
       await col.replaceOne(
         { _id: compositeKey(tenantId, userId) },
-        { tenantId, userId, reference: JSON.stringify(reference), updatedAt: ref.updatedAt },
+        { tenantId, userId, reference: JSON.stringify(reference), status: 'active', goneReason: null, updatedAt: ref.updatedAt },
         { upsert: true },
       );
       return ref;
     },
     async get(tenantId, userId) {
       const doc = await col.findOne({ _id: compositeKey(tenantId, userId) });
-      return doc
-        ? { tenantId: doc.tenantId, userId: doc.userId, reference: parseJson<JsonObject>(doc.reference), updatedAt: doc.updatedAt }
-        : null;
+      return doc ? toRef(doc) : null;
+    },
+    async markGone(tenantId, userId, reason) {
+      const goneReason = requireText('reason', reason, 1000);
+      const result = await col.updateOne({ _id: compositeKey(tenantId, userId) }, { $set: { status: 'gone', goneReason, updatedAt: clock.now() } });
+      return result.matchedCount === 1;
     },
     async delete(tenantId, userId) {
       return (await col.deleteOne({ _id: compositeKey(tenantId, userId) })).deletedCount === 1;

@@ -4,6 +4,7 @@ import type { Store, StoreDeps } from '../store.js';
 import { createSubscriptionRepository } from '../subscriptions.js';
 import type { ClaimPlannerOptions } from './claim-planner.js';
 import type { JobDoc, JobRevisionDoc } from './job-documents.js';
+import { createMongoAdmins, type AdminSightingDoc } from './mongo-admins.js';
 import { createMongoAudit, type AuditDoc } from './mongo-audit.js';
 import { createMongoConversations, type ConversationDoc } from './mongo-conversations.js';
 import { createMongoCursors, type CursorDoc } from './mongo-cursors.js';
@@ -86,6 +87,7 @@ function buildStore(client: MongoClient, db: Db, deps: StoreDeps, ferret: boolea
     ),
     cursors: createMongoCursors(db.collection<CursorDoc>(COLLECTIONS.cursors), clock),
     conversations: createMongoConversations(db.collection<ConversationDoc>(COLLECTIONS.conversations), clock),
+    admins: createMongoAdmins(db.collection<AdminSightingDoc>(COLLECTIONS.admins), clock),
     recordings: createMongoRecordings(db.collection<RecordingDoc>(COLLECTIONS.recordings), clock),
     audit: createMongoAudit(db.collection<AuditDoc>(COLLECTIONS.audit), clock),
     async info() {

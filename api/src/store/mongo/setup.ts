@@ -22,6 +22,7 @@ export const COLLECTIONS = {
   subscriptions: 'graph_subscriptions',
   cursors: 'sync_cursors',
   conversations: 'conversation_refs',
+  admins: 'admin_sightings',
   recordings: 'recordings',
   audit: 'audit_log',
 } as const;
@@ -67,6 +68,13 @@ const LATER_INDEXES: Record<number, Record<string, IndexDescription[]>> = {
   3: {
     [COLLECTIONS.recordings]: [{ key: { integrationId: 1, state: 1, settledAt: -1 }, name: 'recordings_integration_settled' }],
   },
+  4: {
+    // _id is the composite key already; the unique index says so to anyone reading the database
+    [COLLECTIONS.admins]: [
+      { key: { tenantId: 1, userId: 1 }, name: 'admin_sightings_user', unique: true },
+      { key: { tenantId: 1, isAdmin: 1 }, name: 'admin_sightings_admins' },
+    ],
+  },
 };
 
 export const SETUP_STEPS: readonly SetupStep[] = [
@@ -93,6 +101,14 @@ export const SETUP_STEPS: readonly SetupStep[] = [
       const recordings = db.collection<{ _id: string; updatedAt: number }>(COLLECTIONS.recordings);
       const old = recordings.find({ state: { $in: ['archived', 'failed'] }, settledAt: { $exists: false } }, { projection: { _id: 1, updatedAt: 1 } });
       for await (const doc of old) await recordings.updateOne({ _id: doc._id, settledAt: { $exists: false } }, { $set: { settledAt: doc.updatedAt } });
+    },
+  },
+  {
+    version: 4,
+    // conversation references without a status read as active (mongo-conversations.ts): nothing to rewrite
+    name: 'admin sightings',
+    async run(db) {
+      await Promise.all(Object.entries(LATER_INDEXES[4]!).map(([name, indexes]) => db.collection(name).createIndexes(indexes)));
     },
   },
 ];

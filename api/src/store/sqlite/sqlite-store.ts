@@ -7,6 +7,7 @@ import { createSubscriptionRepository } from '../subscriptions.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { currentVersion, migrate } from './migrator.js';
 import { createPrivateFile, restrictToOwner } from './private-files.js';
+import { createSqliteAdmins } from './sqlite-admins.js';
 import { createSqliteAudit } from './sqlite-audit.js';
 import { createSqliteConversations } from './sqlite-conversations.js';
 import { createSqliteCursors } from './sqlite-cursors.js';
@@ -52,6 +53,7 @@ export async function openSqliteStore(file: string, deps: StoreDeps): Promise<St
     subscriptions: createSubscriptionRepository(createSqliteSubscriptionTable(db), secretBox, clock),
     cursors: createSqliteCursors(db, clock),
     conversations: createSqliteConversations(db, clock),
+    admins: createSqliteAdmins(db, clock),
     recordings: createSqliteRecordings(db, clock),
     audit: createSqliteAudit(db, clock),
     async info() {

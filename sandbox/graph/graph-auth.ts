@@ -66,6 +66,21 @@ export const permissions = {
   readRecording: ['OnlineMeetingRecording.Read.All'],
   readTranscript: ['OnlineMeetingTranscript.Read.All'],
   readApplication: ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  // appcatalogs-list-teamsapps: application AppCatalog.Read.All, higher AppCatalog.ReadWrite.All (the
+  // Directory.* ones it also names are delegated only)
+  readAppCatalog: ['AppCatalog.Read.All', 'AppCatalog.ReadWrite.All'],
+  // userteamwork-post-installedapps, application: these install any catalog app for a user (the
+  // "Selected" ones only the apps an admin selected, which the sandbox does not model: all are)…
+  installAnyTeamsApp: [
+    'TeamsAppInstallation.ReadWriteForUser.All',
+    'TeamsAppInstallation.ReadWriteAndConsentForUser.All',
+    'TeamsAppInstallation.ReadWriteSelectedForUser.All',
+    'TeamsAppInstallation.ManageSelectedForUser.All',
+  ],
+  // …and these only the Teams app whose manifest webApplicationInfo.id is the calling app itself
+  installSelfTeamsApp: ['TeamsAppInstallation.ReadWriteSelfForUser.All', 'TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All'],
+  // userteamwork-list-installedapps, application: the read-only ones plus every one that installs
+  readInstalledTeamsApps: ['TeamsAppInstallation.ReadForUser.All', 'TeamsAppInstallation.Read.All'],
 } as const;
 
 /**

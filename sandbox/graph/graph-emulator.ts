@@ -9,34 +9,74 @@ import { GraphStore, isLive } from './graph-store.js';
 import { GraphHttpError, graphErrors, sendGraphError, stampGraphHeaders } from './graph-wire.js';
 import { mountMeetingRoutes } from './meeting-routes.js';
 import { mountSubscriptionRoutes, subscriptionJson } from './subscription-routes.js';
+import { mountTeamworkRoutes } from './teamwork-routes.js';
 
 /**
  * The emulated Microsoft Graph: directory reads, online meetings, recordings and transcripts (with
- * streamed, ranged content), getAll… and delta paging, and webhook subscriptions with real deliveries to
- * the app. Every route is served under /v1.0 and /beta. See reference/microsoft-graph.md §2–§6.
+ * streamed, ranged content), getAll… and delta paging, webhook subscriptions with real deliveries to
+ * the app, and the Teams app's catalog entry and per-user installs. Every route is served under /v1.0
+ * and /beta. See reference/microsoft-graph.md §2–§6 and reference/teams-platform.md ("Proactive install
+ * via Graph").
  */
 export interface GraphEmulatorBehaviour extends EmulatorBehaviour {
   /** the second origin recording content is redirected to when `contentRedirect` is on */
   downloadHost: EmulatorBehaviour;
   /** where the download host listens (its origin), once started */
   setDownloadBase(origin: string): void;
+  /**
+   * Calls `listener` with the user's Entra id each time `POST /users/{id}/teamwork/installedApps`
+   * installs the Teams app, after Graph has answered 201, as Teams then tells the bot (the launcher
+   * passes it to the connector emulator, which posts the install activities). Listeners outlive
+   * fixture loads; the returned function removes this one.
+   */
+  onAppInstalled(listener: AppInstalledListener): () => void;
+  /**
+   * Marks the Teams app installed or uninstalled for a user (Entra id or UPN) without calling
+   * listeners, so an install or uninstall made on the connector's control API shows in Graph too.
+   * Returns whether anything changed; throws for a user the fixture does not have.
+   */
+  setAppInstalled(user: string, installed: boolean): boolean;
 }
+
+export type AppInstalledListener = (userId: string) => void | Promise<void>;
 
 export function createGraphEmulator(deps: { keys: TokenKeys }): GraphEmulatorBehaviour {
   const store = new GraphStore();
   // Graph path segments are case-insensitive (onlineMeetings = onlinemeetings); captured ids keep their case.
   const routes = new Router(true);
   const graphDeps = { keys: deps.keys, store };
+  const installListeners = new Set<AppInstalledListener>();
   mountDirectoryRoutes(routes, graphDeps);
   mountMeetingRoutes(routes, graphDeps);
   mountArtifactRoutes(routes, graphDeps);
   mountSubscriptionRoutes(routes, graphDeps);
+  mountTeamworkRoutes(routes, graphDeps, (install) => {
+    for (const listener of installListeners) {
+      // a failing listener must not fail the install Graph already answered; the state shows it
+      Promise.resolve()
+        .then(() => listener(install.userId))
+        .catch((err: unknown) => (install.listenerErrors ??= []).push(err instanceof Error ? err.message : String(err)));
+    }
+  });
 
   return {
     name: 'graph',
     downloadHost: createDownloadHost(store),
     setDownloadBase: (origin) => {
       store.downloadBase = origin;
+    },
+    onAppInstalled: (listener) => {
+      installListeners.add(listener);
+      return () => installListeners.delete(listener);
+    },
+    setAppInstalled: (user, installed) => {
+      const found = store.user(user);
+      if (!found) throw new Error(`no user '${user}' in the Graph fixture`);
+      const key = found.id.toLowerCase();
+      const had = store.teamsAppInstalledFor.has(key);
+      if (installed) store.teamsAppInstalledFor.add(key);
+      else store.teamsAppInstalledFor.delete(key);
+      return had !== installed;
     },
     routes,
     controlRoutes: createControlRoutes(store),
@@ -50,7 +90,7 @@ export function createGraphEmulator(deps: { keys: TokenKeys }): GraphEmulatorBeh
         sendGraphError(req, res, graphErrors.badRequest(`Invalid version: ${version ?? ''}`));
         return;
       }
-      const known = ['users', 'groups', 'subscriptions'];
+      const known = ['users', 'groups', 'subscriptions', 'appcatalogs'];
       const unknown = top && !known.includes(top.toLowerCase()) ? top : (segments[segments.length - 1] ?? '');
       sendGraphError(req, res, graphErrors.segmentNotFound(unknown));
     },
@@ -89,6 +129,12 @@ function graphState(store: GraphStore): unknown {
       availableAt: a.availableAt ?? null,
     })),
     denials: store.denials,
+    teamsApp: {
+      appId: store.fixture.teamsApp.appId,
+      catalogId: store.fixture.teamsApp.catalogId,
+      installedFor: [...store.fixture.users].filter((u) => store.teamsAppInstalledFor.has(u.id.toLowerCase())).map((u) => u.id),
+      installs: store.appInstalls,
+    },
   };
 }
 

@@ -116,6 +116,16 @@ export interface DenialRecord {
   reason: string;
 }
 
+/** One install of the Teams app through `POST /users/{id}/teamwork/installedApps`. */
+export interface AppInstallRecord {
+  at: string;
+  userId: string;
+  /** the client id of the app whose token asked */
+  byAppId: string;
+  /** what the onAppInstalled listeners threw, if anything */
+  listenerErrors?: string[];
+}
+
 const MAX_LOG = 5_000;
 
 export function pushCapped<T>(list: T[], entry: T): void {
@@ -141,6 +151,12 @@ export class GraphStore {
   deliveries: DeliveryRecord[] = [];
   contentFetches: ContentFetchRecord[] = [];
   denials: DenialRecord[] = [];
+  /**
+   * Who has the Teams app installed in personal scope (lowercased Entra ids): the fixture's
+   * teamsApp.installedFor, or every user when it says nothing.
+   */
+  teamsAppInstalledFor = new Set<string>();
+  appInstalls: AppInstallRecord[] = [];
   /** origin of the download host; set once it listens, kept across fixture loads */
   downloadBase: string | null = null;
   downloads = new Map<string, DownloadGrant>();
@@ -159,6 +175,8 @@ export class GraphStore {
     this.contentFetches = [];
     this.downloads = new Map();
     this.denials = [];
+    this.teamsAppInstalledFor = new Set((fixture.teamsApp.installedFor ?? fixture.users.map((u) => u.id)).map((id) => id.toLowerCase()));
+    this.appInstalls = [];
     this.seq = 0;
     const initiallyVisible: Artifact[] = [];
     for (const meeting of fixture.meetings) {

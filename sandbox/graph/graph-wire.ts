@@ -108,6 +108,18 @@ export const graphErrors = {
       innerCode: 'GraphAccessToTranscriptsDisabled',
       reason: 'tenant.transcriptApiAccess is false',
     }),
+  /**
+   * Teams APIs (chats, teams, teamwork, app catalog) without an application permission they list. The
+   * text is the one public logs and fixtures record for other Teams APIs (chats, teams, teamwork
+   * devices); for appCatalogs and installedApps it is unconfirmed.
+   */
+  teamsRoleMissing: (required: readonly string[], held: ReadonlySet<string>) =>
+    new GraphHttpError(
+      403,
+      'Forbidden',
+      `Missing role permissions on the request. API requires one of '${required.join(', ')}'. Roles on the request '${[...held].join(', ')}'.`,
+      { reason: `token roles lack any of ${required.join(', ')}` },
+    ),
   directoryNotFound: (id: string) =>
     new GraphHttpError(
       404,

@@ -364,6 +364,34 @@ export class GraphAdapter implements GraphPort {
     return member;
   }
 
+  async findTeamsApp(externalId: string): Promise<{ id: string } | null> {
+    const page = await this.call('appCatalog', `find Teams app ${externalId} in the app catalog`, (c) =>
+      c
+        .api('/appCatalogs/teamsApps')
+        .filter(`externalId eq '${externalId.replace(/'/g, "''")}'`)
+        .select(['id', 'externalId'])
+        .get() as Promise<Page<{ id: string; externalId?: string | null }>>,
+    );
+    // the filter already matched; checking again keeps a lax server from handing us someone else's app
+    const app = page.value.find((a) => (a.externalId ?? '').toLowerCase() === externalId.toLowerCase());
+    return app ? { id: app.id } : null;
+  }
+
+  async installTeamsAppForUser(userId: string, catalogId: string): Promise<'installed' | 'already-installed'> {
+    // the bind names the catalog app under the Graph root in use, so a national cloud binds to itself
+    const bind = `${this.options.baseUrl.replace(/\/+$/, '')}/v1.0/appCatalogs/teamsApps/${segment(catalogId)}`;
+    try {
+      await this.call('teamsAppInstall', `install Teams app ${catalogId} for ${userId}`, (c) =>
+        c.api(`/users/${segment(userId)}/teamwork/installedApps`).post({ 'teamsApp@odata.bind': bind }),
+      );
+      return 'installed';
+    } catch (err) {
+      // Graph answers an install that is already there with 409 Conflict (Microsoft's Company Communicator reads it so)
+      if (err instanceof GraphError && err.status === 409) return 'already-installed';
+      throw err;
+    }
+  }
+
   async createSubscription(input: {
     resource: string;
     notificationUrl: string;

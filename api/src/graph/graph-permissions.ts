@@ -1,5 +1,14 @@
 /** What the app reads from Graph, each needing its own application permission. */
-export type GraphAccess = 'recordings' | 'transcripts' | 'meetings' | 'users' | 'groups' | 'subscriptions' | 'applications';
+export type GraphAccess =
+  | 'recordings'
+  | 'transcripts'
+  | 'meetings'
+  | 'users'
+  | 'groups'
+  | 'subscriptions'
+  | 'applications'
+  | 'appCatalog'
+  | 'teamsAppInstall';
 
 interface AccessGrant {
   /** the least-privileged permission: what an admin is told to add */
@@ -27,7 +36,14 @@ const GROUP_READERS = ['GroupMember.Read.All', 'Group.Read.All', 'Group.ReadWrit
  * - groups: checkMemberGroups on a user wants a user reader together with a group reader, or a
  *   directory reader;
  * - subscriptions: renewing or deleting one needs the permission its resource needed;
- * - applications: reading the app registration's own passwordCredentials.
+ * - applications: reading the app registration's own passwordCredentials;
+ * - appCatalog: appcatalogs-list-teamsapps, application AppCatalog.Read.All or AppCatalog.ReadWrite.All
+ *   (its Directory.* entries are delegated only);
+ * - teamsAppInstall: userteamwork-post-installedapps, application TeamsAppInstallation.ReadWriteSelfForUser.All
+ *   and the higher ones it lists. The two "Self" ones install only the Teams app whose manifest
+ *   webApplicationInfo.id is this very app registration; for any other registration Graph refuses
+ *   the install (403) although the token holds the permission, so holding one is necessary here, not
+ *   sufficient: Graph has the last word.
  */
 export const accessGrants: Record<GraphAccess, AccessGrant> = {
   recordings: { least: 'OnlineMeetingRecording.Read.All', code: 'MISSING_RECORDING_PERMISSION', grantedBy: [['OnlineMeetingRecording.Read.All']] },
@@ -56,6 +72,23 @@ export const accessGrants: Record<GraphAccess, AccessGrant> = {
     least: 'Application.Read.All',
     code: 'MISSING_APPLICATION_PERMISSION',
     grantedBy: [['Application.Read.All'], ['Application.ReadWrite.All'], ...DIRECTORY_READERS],
+  },
+  appCatalog: {
+    least: 'AppCatalog.Read.All',
+    code: 'MISSING_APP_CATALOG_PERMISSION',
+    grantedBy: [['AppCatalog.Read.All'], ['AppCatalog.ReadWrite.All']],
+  },
+  teamsAppInstall: {
+    least: 'TeamsAppInstallation.ReadWriteSelfForUser.All',
+    code: 'MISSING_TEAMS_APP_INSTALL_PERMISSION',
+    grantedBy: [
+      ['TeamsAppInstallation.ReadWriteSelfForUser.All'],
+      ['TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All'],
+      ['TeamsAppInstallation.ReadWriteForUser.All'],
+      ['TeamsAppInstallation.ReadWriteAndConsentForUser.All'],
+      ['TeamsAppInstallation.ReadWriteSelectedForUser.All'],
+      ['TeamsAppInstallation.ManageSelectedForUser.All'],
+    ],
   },
 };
 

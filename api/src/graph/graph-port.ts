@@ -93,6 +93,20 @@ export interface GraphPort {
   /** ids among `groupIds` the user is a transitive member of (needs GroupMember.Read.All) */
   memberGroups(userId: string, groupIds: string[]): Promise<string[]>;
 
+  /**
+   * The Teams app in the tenant's app catalog by its manifest id (the catalog's externalId): its `id`
+   * is the catalog's own, which installs name. null when the catalog has no such app. Needs
+   * AppCatalog.Read.All.
+   */
+  findTeamsApp(externalId: string): Promise<{ id: string } | null>;
+  /**
+   * Installs the catalog app `catalogId` in the user's personal scope, so its bot may message them;
+   * Teams then sends the bot the install events. 'already-installed' when Graph answers 409. Needs
+   * TeamsAppInstallation.ReadWriteSelfForUser.All held by the Teams app's own Entra app (its manifest's
+   * webApplicationInfo.id), or TeamsAppInstallation.ReadWriteForUser.All held by any app registration.
+   */
+  installTeamsAppForUser(userId: string, catalogId: string): Promise<'installed' | 'already-installed'>;
+
   createSubscription(input: {
     resource: string;
     notificationUrl: string;

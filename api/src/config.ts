@@ -75,11 +75,36 @@ export const settings = {
   ADMIN_ROLE: { default: 'Archiver.Admin', doc: 'App role an SSO token must carry to use the admin console.' },
   BOT_ID: { doc: 'The bot\'s Microsoft App ID.' },
   BOT_PASSWORD: { doc: 'The bot\'s client secret.', secret: true },
-  BOT_TYPE: { default: 'SingleTenant', doc: '`SingleTenant` (needs BOT_TENANT_ID) or `MultiTenant`: how the bot\'s Entra registration is set up.' },
+  BOT_TYPE: {
+    default: 'SingleTenant',
+    doc: '`SingleTenant` (needs BOT_TENANT_ID), `UserAssignedMsi` (BOT_ID is the managed identity\'s client id; no password; Azure only) or `MultiTenant` (existing registrations only): how the bot\'s Entra registration is set up.',
+  },
   BOT_TENANT_ID: { doc: 'The bot registration\'s tenant (single-tenant bots).' },
   BOT_CONNECTOR_URL: {
     default: 'https://smba.trafficmanager.net/teams/',
     doc: 'Bot Connector service URL used for proactive messages when no conversation reference is stored yet.',
+  },
+  BOT_OPENID_METADATA_URL: {
+    default: 'https://login.botframework.com/v1/.well-known/openidconfiguration',
+    doc: 'Where the keys that sign the Bot Framework channel\'s activities are published; `/api/messages` checks every activity against them (US Gov: https://login.botframework.azure.us/v1/.well-known/openidconfiguration). The sandbox points it at the emulated connector.',
+  },
+  BOT_TOKEN_ISSUER: {
+    default: 'https://api.botframework.com',
+    doc: 'Issuer the channel\'s tokens must carry (US Gov: https://api.botframework.us).',
+  },
+  BOT_TOKEN_SCOPE: {
+    default: 'https://api.botframework.com',
+    doc: 'Resource of the tokens the bot sends to the connector with (US Gov: https://api.botframework.us).',
+  },
+  TEAMS_APP_ID: {
+    doc: 'The app package\'s manifest id: finds the app in the org catalog for proactive install, and makes the alert cards\' console button a Teams deep link.',
+  },
+  CONSOLE_URL: {
+    doc: 'Where the bot\'s cards send admins. Defaults to a Teams deep link to the console tab when TEAMS_APP_ID is set, else PUBLIC_URL/tab/.',
+  },
+  SECRET_EXPIRY_WARNING_DAYS: {
+    default: '30',
+    doc: 'Days before the client secret expires at which the console warns and admins get an alert card.',
   },
   TAB_DIR: {
     doc: 'Directory of the built admin console (`npm run build` makes it), served under /tab/. Defaults to `dist/tab` in the repository.',
@@ -157,9 +182,15 @@ const schema = z.object({
   ADMIN_ROLE: z.string().min(1),
   BOT_ID: optional(z.string().min(1)),
   BOT_PASSWORD: optional(z.string().min(1)),
-  BOT_TYPE: z.enum(['SingleTenant', 'MultiTenant']),
+  BOT_TYPE: z.enum(['SingleTenant', 'UserAssignedMsi', 'MultiTenant']),
   BOT_TENANT_ID: optional(z.string().min(1)),
   BOT_CONNECTOR_URL: url,
+  BOT_OPENID_METADATA_URL: url,
+  BOT_TOKEN_ISSUER: z.string().min(1),
+  BOT_TOKEN_SCOPE: z.string().min(1),
+  TEAMS_APP_ID: optional(z.uuid({ message: 'must be the manifest id, a GUID' })),
+  CONSOLE_URL: optional(url),
+  SECRET_EXPIRY_WARNING_DAYS: z.coerce.number().int().min(1).max(365),
   TAB_DIR: optional(z.string().min(1)),
   SEED_INTEGRATIONS_FILE: optional(z.string().min(1)),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64),
@@ -210,7 +241,25 @@ export interface AppConfig {
    * while no client id is set); `v1IssuerHost`: the issuer host of v1.0 tokens.
    */
   sso: { clientId?: string; appIdUri?: string; allowedTenants: string[]; adminRole: string; v1IssuerHost: string };
-  bot: { id?: string; password?: string; type: 'SingleTenant' | 'MultiTenant'; tenantId?: string; connectorUrl: string };
+  /**
+   * The bot's registration. `openIdMetadataUrl` and `tokenIssuer` check what the channel sends to
+   * /api/messages; `tokenScope` is the resource of what the bot sends to the connector.
+   */
+  bot: {
+    id?: string;
+    password?: string;
+    type: 'SingleTenant' | 'UserAssignedMsi' | 'MultiTenant';
+    tenantId?: string;
+    connectorUrl: string;
+    openIdMetadataUrl: string;
+    tokenIssuer: string;
+    tokenScope: string;
+  };
+  /** the app package's manifest id, when known */
+  teamsAppId?: string;
+  /** where the bot's cards send admins */
+  consoleUrl: string;
+  secretExpiryWarningDays: number;
   /** `retentionMs`: how long finished jobs are kept before purge */
   worker: { leaseMs: number; concurrency: number; maxActivePerIntegration: number; pollMs: number; retentionMs: number };
   jobs: { maxAttempts: number; uploadChunkBytes: number; transcriptWaitMs: number };
@@ -222,6 +271,9 @@ export interface AppConfig {
 }
 
 const productionRequired: SettingName[] = ['SECRET_KEYS', 'TEAMS_APP_CLIENT_ID', 'TEAMS_APP_TENANT_ID', 'BOT_ID', 'BOT_PASSWORD', 'PUBLIC_URL'];
+
+/** The console tab's entityId in appPackage/manifest.json, which a Teams deep link names. */
+export const CONSOLE_TAB_ENTITY_ID = 'archiver-admin';
 
 /** Reads and validates the settings; throws one ConfigError naming every bad or missing value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -240,8 +292,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const c = parsed.data;
   if (c.ARCHIVER_MODE === 'production') {
-    const missing = productionRequired.filter((n) => (n === 'TEAMS_APP_TENANT_ID' ? tenantList(c.TEAMS_APP_TENANT_ID).length === 0 : !c[n]));
-    if (c.BOT_TYPE === 'SingleTenant' && !c.BOT_TENANT_ID) missing.push('BOT_TENANT_ID');
+    const missing = productionRequired
+      // a managed identity has no password
+      .filter((n) => !(n === 'BOT_PASSWORD' && c.BOT_TYPE === 'UserAssignedMsi'))
+      .filter((n) => (n === 'TEAMS_APP_TENANT_ID' ? tenantList(c.TEAMS_APP_TENANT_ID).length === 0 : !c[n]));
+    if (c.BOT_TYPE !== 'MultiTenant' && !c.BOT_TENANT_ID) missing.push('BOT_TENANT_ID');
     if (missing.length) {
       throw new ConfigError(`production mode needs ${missing.join(', ')} (see the configuration table in README.md)`);
     }
@@ -280,7 +335,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       adminRole: c.ADMIN_ROLE,
       v1IssuerHost: trimSlash(c.ENTRA_V1_ISSUER_HOST),
     },
-    bot: { id: c.BOT_ID, password: c.BOT_PASSWORD, type: c.BOT_TYPE, tenantId: c.BOT_TENANT_ID, connectorUrl: c.BOT_CONNECTOR_URL },
+    bot: {
+      id: c.BOT_ID,
+      password: c.BOT_PASSWORD,
+      type: c.BOT_TYPE,
+      tenantId: c.BOT_TENANT_ID,
+      connectorUrl: c.BOT_CONNECTOR_URL,
+      openIdMetadataUrl: c.BOT_OPENID_METADATA_URL,
+      tokenIssuer: c.BOT_TOKEN_ISSUER,
+      tokenScope: c.BOT_TOKEN_SCOPE,
+    },
+    teamsAppId: c.TEAMS_APP_ID,
+    consoleUrl:
+      c.CONSOLE_URL ??
+      (c.TEAMS_APP_ID
+        ? `https://teams.microsoft.com/l/entity/${c.TEAMS_APP_ID}/${CONSOLE_TAB_ENTITY_ID}`
+        : `${publicUrl}/tab/`),
+    secretExpiryWarningDays: c.SECRET_EXPIRY_WARNING_DAYS,
     worker: {
       leaseMs: c.WORKER_LEASE_MS,
       concurrency: c.WORKER_CONCURRENCY,

@@ -1,14 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { createBotAdapter, type BotConnection } from '../../bot/src/bot-adapter.js';
+import { createServiceReader } from '../../bot/src/conversation/service-reader.js';
+import { handleTurn } from '../../bot/src/conversation/turn.js';
+import { registerMessagesRoute } from '../../bot/src/inbound/messages-route.js';
 import { createTeamsNotifier } from '../../bot/src/teams-notifier.js';
+import { recordingAdminSightings } from './admin/admin-sightings.js';
 import { createAdapterFactories } from './adapters.js';
 import { registerAdminRoutes } from './admin/admin-routes.js';
 import { clientConfig, createSsoAuthenticator } from './admin/sso-auth.js';
 import { systemClock, type Clock } from './clock.js';
 import { ConfigError, loadConfig, type AppConfig } from './config.js';
 import { IntegrationHealthKeeper } from './health/integration-health.js';
-import { healthChangedEvent } from './health/health-event.js';
+import { adminAlertFor } from './health/health-event.js';
+import { alertAdminsJob } from './ingestion/job-kinds.js';
 import { createBodyBudget } from './http/body-budget.js';
 import { registerGraphWebhooks } from './http/graph-webhook-routes.js';
 import { registerTabRoutes } from './http/tab-routes.js';
@@ -29,7 +34,6 @@ import { JobQueue } from './queue/job-queue.js';
 import { createWorker, type JobHandler, type Worker } from './queue/worker.js';
 import { createSecretBox } from './security/secret-box.js';
 import { loadSecretKeys } from './security/secret-keys.js';
-import type { JsonObject } from './store/json.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 export interface RunningApp {
@@ -63,7 +67,7 @@ export async function startApp(config: AppConfig, logger: Logger, overrides: App
   const keeper = new IntegrationHealthKeeper({ integrations: store.integrations, clock, logger });
 
   const bot: BotConnection | undefined =
-    config.bot.id && config.bot.password
+    config.bot.id && (config.bot.password || config.bot.type === 'UserAssignedMsi')
       ? createBotAdapter(
           {
             appId: config.bot.id,
@@ -72,18 +76,19 @@ export async function startApp(config: AppConfig, logger: Logger, overrides: App
             appTenantId: config.bot.tenantId,
             loginAuthority: config.entra.authorityHost,
             serviceUrl: config.bot.connectorUrl,
+            oAuthScope: config.bot.tokenScope,
+            inbound: { openIdMetadataUrl: config.bot.openIdMetadataUrl, tokenIssuer: config.bot.tokenIssuer },
           },
           { fetch: trust.fetch },
         )
       : undefined;
-  if (!bot) logger.warn('BOT_ID/BOT_PASSWORD not set: organizers will not be notified');
-  const notifier: Notifier = bot
-    ? createTeamsNotifier(bot, {
-        get: (t, u) => store.conversations.get(t, u),
-        save: (t, u, r) => store.conversations.save(t, u, r as JsonObject),
-      })
-    : unconfiguredNotifier;
-  keeper.onChange((change) => notifier.healthChanged(healthChangedEvent(change)));
+  if (!bot) logger.warn('BOT_ID/BOT_PASSWORD not set: organizers will not be notified and /api/messages is not served');
+  const notifier: Notifier = bot ? createTeamsNotifier(bot, store.conversations, { consoleUrl: config.consoleUrl }) : unconfiguredNotifier;
+  // admins hear of a change once: the health's revision makes it one job however often it is seen
+  keeper.onChange(async (change) => {
+    const alert = adminAlertFor(change, clock.now());
+    if (alert) await queue.enqueue(alertAdminsJob(alert, change.integration.health.rev));
+  });
 
   const health: HealthDeps = { contexts, keeper, integrations: store.integrations, jobs: store.jobs, clock, logger };
   const subscriptions = new SubscriptionManager({
@@ -109,6 +114,7 @@ export async function startApp(config: AppConfig, logger: Logger, overrides: App
     entryUrlTemplate: config.kaltura.entryUrlTemplate,
     uploadChunkBytes: config.jobs.uploadChunkBytes,
     transcriptWaitMs: config.jobs.transcriptWaitMs,
+    teamsAppId: config.teamsAppId,
   });
   const service = new IntegrationService({
     store,
@@ -132,7 +138,7 @@ export async function startApp(config: AppConfig, logger: Logger, overrides: App
   const bodies = createBodyBudget(config.http.body);
   registerGraphWebhooks(server, { subscriptions: store.subscriptions, jobs: queue, logger, now: () => clock.now(), bodies });
   if (config.role !== 'worker') {
-    const authenticate = createSsoAuthenticator(
+    const verify = createSsoAuthenticator(
       {
         authorityHost: config.entra.authorityHost,
         v1IssuerHost: config.sso.v1IssuerHost,
@@ -143,9 +149,14 @@ export async function startApp(config: AppConfig, logger: Logger, overrides: App
       },
       { fetch: trust.fetch },
     );
+    const authenticate = recordingAdminSightings(verify, { admins: store.admins, clock, logger });
     const signIn = clientConfig(config);
     registerAdminRoutes(server, { service, authenticate, bodies, clientConfig: () => signIn, logger });
     registerTabRoutes(server, { dir: config.tabDir, logger });
+    if (bot) {
+      const turn = { memory: store.conversations, reader: createServiceReader(service, store.admins), consoleUrl: config.consoleUrl };
+      registerMessagesRoute(server, { bot, bodies, logger, onActivity: (activity) => handleTurn(activity, turn) });
+    }
   }
   const port = await listen(server, config.http.port, config.http.host);
   const url = `http://${config.http.host}:${port}`;

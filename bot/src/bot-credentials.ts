@@ -1,4 +1,3 @@
-import type { ConfidentialClientApplication } from '@azure/msal-node';
 import type { ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 import { BotConfigError } from './bot-errors.js';
 
@@ -7,18 +6,22 @@ export type CredentialsFactory = NonNullable<ConstructorParameters<typeof Config
 
 export const BOT_FRAMEWORK_SCOPE = 'https://api.botframework.com';
 
+/** Gets an access token for a resource ("https://api.botframework.com"), from msal-node. */
+export type BotTokenSource = (resource: string) => Promise<string>;
+
 /**
- * Signs the connector's requests with a token msal-node gets for the bot's own app registration.
+ * Signs the connector's requests with a token for the bot's own identity: a client secret or a
+ * managed identity, both through msal-node (see bot-adapter.ts).
  *
  * botbuilder's built-in factories keep tokens in a process-wide map keyed only by app id and scope
  * (AppCredentials.cache), so two adapters for the same bot id but different authorities or passwords
- * would share a token; this one relies on its own ConfidentialClientApplication's cache, which renews
- * a token five minutes before it expires.
+ * would share a token; this one relies on msal-node's own cache, which renews a token five minutes
+ * before it expires.
  */
 export class MsalBotCredentialsFactory implements CredentialsFactory {
   constructor(
     private readonly appId: string,
-    private readonly msal: Pick<ConfidentialClientApplication, 'acquireTokenByClientCredential'>,
+    private readonly token: BotTokenSource,
     /** when set, wins over the audience botbuilder asks for (its public-cloud default) */
     private readonly scopeOverride?: string,
   ) {}
@@ -28,18 +31,17 @@ export class MsalBotCredentialsFactory implements CredentialsFactory {
   }
 
   async isAuthenticationDisabled(): Promise<boolean> {
-    // an empty app id would make botbuilder send unsigned requests; the config check forbids it
+    // an empty app id would make botbuilder send unsigned requests and accept unsigned activities;
+    // the config check forbids it
     return false;
   }
 
   async createCredentials(appId: string, audience?: string): Promise<{ signRequest<T extends SignableRequest>(request: T): Promise<T> }> {
     if (appId !== this.appId) throw new BotConfigError(`botbuilder asked for credentials of another app id (${appId})`);
-    const scope = toDefaultScope(this.scopeOverride || audience || BOT_FRAMEWORK_SCOPE);
+    const resource = (this.scopeOverride || audience || BOT_FRAMEWORK_SCOPE).replace(/\/\.default$/, '').replace(/\/+$/, '');
     return {
       signRequest: async <T extends SignableRequest>(request: T): Promise<T> => {
-        const result = await this.msal.acquireTokenByClientCredential({ scopes: [scope] });
-        if (!result?.accessToken) throw new BotConfigError('the token endpoint returned no access token for the bot');
-        request.headers.set('authorization', `Bearer ${result.accessToken}`);
+        request.headers.set('authorization', `Bearer ${await this.token(resource)}`);
         return request;
       },
     };
@@ -48,8 +50,4 @@ export class MsalBotCredentialsFactory implements CredentialsFactory {
 
 interface SignableRequest {
   headers: { set(name: string, value: string): void };
-}
-
-function toDefaultScope(resource: string): string {
-  return resource.endsWith('/.default') ? resource : `${resource.replace(/\/+$/, '')}/.default`;
 }

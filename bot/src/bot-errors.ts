@@ -18,9 +18,9 @@ export type BotSendErrorCode =
   | 'BOT_CONVERSATION_NOT_FOUND'
   /** 429 after botbuilder's own retries */
   | 'BOT_THROTTLED'
-  /** 412, 502-504, token endpoint outages, network failures: worth retrying later */
+  /** 408, 412, any 5xx, token endpoint outages, network failures: worth retrying later */
   | 'BOT_TRANSIENT'
-  /** the connector rejected the request itself (400, 413, 500, ...) */
+  /** the connector rejected the request itself (400, 413, ...) */
   | 'BOT_REJECTED';
 
 const RETRYABLE: ReadonlySet<BotSendErrorCode> = new Set(['BOT_THROTTLED', 'BOT_TRANSIENT']);
@@ -31,6 +31,8 @@ const RETRYABLE: ReadonlySet<BotSendErrorCode> = new Set(['BOT_THROTTLED', 'BOT_
  */
 export class BotSendError extends CodedError {
   readonly retryable: boolean;
+  /** the connector's Retry-After, where the job queue (queue/failure.ts) reads it */
+  readonly retryAfterMs?: number;
   constructor(
     readonly code: BotSendErrorCode,
     message: string,
@@ -39,6 +41,7 @@ export class BotSendError extends CodedError {
   ) {
     super(message, options);
     this.retryable = RETRYABLE.has(code);
+    if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
   }
 }
 
@@ -83,7 +86,7 @@ function fromConnector(err: RestErrorLike): BotSendError {
           ? 'BOT_CONVERSATION_NOT_FOUND'
           : status === 429
             ? 'BOT_THROTTLED'
-            : status === 412 || status === 408 || (status >= 502 && status <= 504)
+            : status === 412 || status === 408 || status >= 500
               ? 'BOT_TRANSIENT'
               : 'BOT_REJECTED';
   return new BotSendError(code, message, details, { cause: err });

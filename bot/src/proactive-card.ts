@@ -1,4 +1,4 @@
-import { CardFactory, TurnContext, type ConversationParameters, type ConversationReference } from 'botbuilder';
+import { CardFactory, TurnContext, type ConversationParameters, type ConversationReference, type TurnContext as Context } from 'botbuilder';
 import type { BotConnection } from './bot-adapter.js';
 import { BotSendError, toBotSendError } from './bot-errors.js';
 
@@ -15,9 +15,14 @@ export interface ProactiveCard {
   serviceUrl?: string;
 }
 
-export interface ProactiveCardResult {
+/** Where a sent card lives, so it can be changed in place. */
+export interface SentCard {
+  serviceUrl: string;
   conversationId: string;
   activityId: string;
+}
+
+export interface ProactiveCardResult extends SentCard {
   /** worth storing: continueConversationAsync can reuse it without creating the conversation again */
   reference: Partial<ConversationReference>;
 }
@@ -25,9 +30,6 @@ export interface ProactiveCardResult {
 /**
  * Opens (or reopens: Teams keeps one per bot and user) the 1:1 conversation with a person and sends
  * them an Adaptive Card. Throws BotSendError, whose `code` and `retryable` tell the caller what to do.
- *
- * botbuilder runs the send inside a turn, where an adapter's onTurnError would swallow the failure;
- * the error is therefore caught inside the turn and rethrown here.
  */
 export async function sendProactiveCard(bot: BotConnection, message: ProactiveCard): Promise<ProactiveCardResult> {
   const serviceUrl = message.serviceUrl ?? bot.serviceUrl;
@@ -39,53 +41,67 @@ export async function sendProactiveCard(bot: BotConnection, message: ProactiveCa
     tenantId: message.tenantId,
     channelData: { tenant: { id: message.tenantId } },
   } as unknown as ConversationParameters;
-
   let result: ProactiveCardResult | undefined;
-  let failure: unknown;
-  try {
-    await bot.adapter.createConversationAsync(bot.appId, 'msteams', serviceUrl, '', params, async (context) => {
-      try {
-        const sent = await context.sendActivity({
-          type: 'message',
-          ...(message.summary ? { summary: message.summary } : {}),
-          attachments: [CardFactory.adaptiveCard(message.card)],
-        });
-        result = {
-          conversationId: context.activity.conversation.id,
-          activityId: sent?.id ?? '',
-          reference: { ...TurnContext.getConversationReference(context.activity), user: { id: message.userAadObjectId, name: '', aadObjectId: message.userAadObjectId } },
-        };
-      } catch (err) {
-        failure = err;
-      }
-    });
-  } catch (err) {
-    failure = err;
-  }
-  if (failure !== undefined) throw toBotSendError(failure);
+  await inTurn((logic) => bot.adapter.createConversationAsync(bot.appId, 'msteams', serviceUrl, '', params, logic), async (context) => {
+    const activityId = await sendCard(context, message.card, message.summary);
+    result = {
+      serviceUrl: context.activity.serviceUrl ?? serviceUrl,
+      conversationId: context.activity.conversation.id,
+      activityId,
+      reference: { ...TurnContext.getConversationReference(context.activity), user: { id: message.userAadObjectId, name: '', aadObjectId: message.userAadObjectId } },
+    };
+  });
   if (!result) throw new BotSendError('BOT_REJECTED', 'botbuilder finished the turn without sending the card');
   return result;
+}
+
+/** Sends a card into a conversation the bot already has (a stored reference from the person's own activity). */
+export async function sendCardToConversation(
+  bot: BotConnection,
+  reference: Partial<ConversationReference>,
+  card: Record<string, unknown>,
+  summary?: string,
+): Promise<SentCard> {
+  let sent: SentCard | undefined;
+  await inTurn((logic) => bot.adapter.continueConversationAsync(bot.appId, reference, logic), async (context) => {
+    sent = { serviceUrl: reference.serviceUrl ?? bot.serviceUrl, conversationId: reference.conversation!.id, activityId: await sendCard(context, card, summary) };
+  });
+  if (!sent) throw new BotSendError('BOT_REJECTED', 'botbuilder finished the turn without sending the card');
+  return sent;
 }
 
 /**
  * Replaces a card the bot sent earlier (the connector's update-activity), e.g. when the transcript
  * arrives after the "archived" card. Throws BotSendError like sendProactiveCard.
  */
-export async function updateProactiveCard(
-  bot: BotConnection,
-  target: { serviceUrl: string; conversationId: string; activityId: string; card: Record<string, unknown> },
-): Promise<void> {
+export async function updateProactiveCard(bot: BotConnection, target: SentCard & { card: Record<string, unknown> }): Promise<void> {
   const reference = {
     channelId: 'msteams',
     serviceUrl: target.serviceUrl,
     conversation: { id: target.conversationId, isGroup: false, conversationType: 'personal', name: '' },
     bot: { id: bot.appId, name: '' },
   } as Partial<ConversationReference>;
+  await inTurn(
+    (logic) => bot.adapter.continueConversationAsync(bot.appId, reference, logic),
+    async (context) => void (await context.updateActivity({ id: target.activityId, type: 'message', attachments: [CardFactory.adaptiveCard(target.card)] })),
+  );
+}
+
+async function sendCard(context: Context, card: Record<string, unknown>, summary?: string): Promise<string> {
+  const sent = await context.sendActivity({ type: 'message', ...(summary ? { summary } : {}), attachments: [CardFactory.adaptiveCard(card)] });
+  return sent?.id ?? '';
+}
+
+/**
+ * botbuilder runs a proactive send inside a turn, where an adapter's onTurnError would swallow the
+ * failure; the error is therefore caught inside the turn and rethrown here, as a BotSendError.
+ */
+async function inTurn(start: (logic: (context: Context) => Promise<void>) => Promise<void>, logic: (context: Context) => Promise<void>): Promise<void> {
   let failure: unknown;
   try {
-    await bot.adapter.continueConversationAsync(bot.appId, reference, async (context) => {
+    await start(async (context) => {
       try {
-        await context.updateActivity({ id: target.activityId, type: 'message', attachments: [CardFactory.adaptiveCard(target.card)] });
+        await logic(context);
       } catch (err) {
         failure = err;
       }

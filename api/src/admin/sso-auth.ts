@@ -32,8 +32,13 @@ export type AuthErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'SERVER_BUSY';
 export class AuthError extends AppError {
   declare readonly code: AuthErrorCode;
 
-  constructor(code: AuthErrorCode, message: string, options: { retryAfterMs?: number; cause?: unknown } = {}) {
-    super(code, message, { retryable: code === 'SERVER_BUSY', ...options });
+  /** for a verified token that lacks the admin role: whose it is (so the app can forget them as an admin) */
+  readonly who?: Omit<AdminPrincipal, 'roles'>;
+
+  constructor(code: AuthErrorCode, message: string, options: { retryAfterMs?: number; cause?: unknown; who?: Omit<AdminPrincipal, 'roles'> } = {}) {
+    const { who, ...rest } = options;
+    super(code, message, { retryable: code === 'SERVER_BUSY', ...rest });
+    if (who) this.who = who;
   }
 }
 
@@ -129,13 +134,14 @@ export function createSsoAuthenticator(options: SsoAuthOptions, deps: SsoAuthDep
       );
     }
     const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
+    const name = stringClaim(payload, 'name') ?? stringClaim(payload, 'preferred_username') ?? stringClaim(payload, 'upn') ?? null;
     if (!roles.includes(adminRole)) {
       throw new AuthError(
         'FORBIDDEN',
         `Your account does not have the ${adminRole} role for this app. Ask an admin to assign it under Enterprise applications → Users and groups.`,
+        { who: { userId: oid, tenantId: tid, name } },
       );
     }
-    const name = stringClaim(payload, 'name') ?? stringClaim(payload, 'preferred_username') ?? stringClaim(payload, 'upn') ?? null;
     const principal: AdminPrincipal = { userId: oid, tenantId: tid, name, roles };
     return principal;
   };

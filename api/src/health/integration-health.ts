@@ -21,6 +21,8 @@ export interface HealthChange {
   integration: Integration;
   before: HealthSummary;
   after: HealthSummary;
+  /** problem codes present now that were not before (a warning added behind the one shown, say) */
+  added: string[];
 }
 
 export type HealthListener = (change: HealthChange) => void | Promise<void>;
@@ -44,7 +46,7 @@ const MAX_ROUNDS = 50;
  * Policy: at most one error is kept (the latest blocking cause: nothing works until it is fixed, and
  * the connection test finds the next one), warnings accumulate, and the problem shown is the error, or
  * else the oldest warning. A problem keeps its `since` while its code stays. Listeners hear of every
- * change of state or of the problem shown, once.
+ * change of state or of the problem shown, and of every problem newly added behind it, once.
  */
 export class IntegrationHealthKeeper {
   private readonly listeners: HealthListener[] = [];
@@ -148,19 +150,24 @@ export class IntegrationHealthKeeper {
         await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 * (round + 1))));
         continue;
       }
-      await this.announce(written, summary(current.health), summary(written.health));
+      const had = new Set(current.health.problems.map((p) => p.code));
+      const added = written.health.problems.map((p) => p.code).filter((code) => !had.has(code));
+      await this.announce(written, summary(current.health), summary(written.health), added);
       return written;
     }
     throw new Error(`the health of integration ${integrationId} kept changing under ${MAX_ROUNDS} writers`);
   }
 
-  private async announce(integration: Integration, before: HealthSummary, after: HealthSummary): Promise<void> {
-    if (before.state === after.state && before.code === after.code) return;
-    const level = after.state === 'error' ? 'warn' : 'info';
-    this.deps.logger[level]({ integrationId: integration.id, from: before, to: after }, 'integration health changed');
+  private async announce(integration: Integration, before: HealthSummary, after: HealthSummary, added: string[]): Promise<void> {
+    const shownChanged = before.state !== after.state || before.code !== after.code;
+    if (!shownChanged && added.length === 0) return;
+    if (shownChanged) {
+      const level = after.state === 'error' ? 'warn' : 'info';
+      this.deps.logger[level]({ integrationId: integration.id, from: before, to: after }, 'integration health changed');
+    }
     for (const listener of this.listeners) {
       try {
-        await listener({ integration, before, after });
+        await listener({ integration, before, after, added });
       } catch (err) {
         this.deps.logger.warn({ err, integrationId: integration.id }, 'a health listener failed');
       }

@@ -165,6 +165,10 @@ export function createIngestRecordingHandler(deps: IngestDeps) {
           entryId: progress.entryId!,
           entryUrl: url,
           transcriptAttached: transcript === 'attached',
+          publishedTo: c.settings.categories,
+          ...(c.settings.notifyCoOrganizers
+            ? { coOrganizerIds: meeting.participants.filter((p) => p.role === 'coorganizer' && p.userId).map((p) => p.userId) }
+            : {}),
         }),
       );
       await deps.keeper.succeeded(job.integrationId);

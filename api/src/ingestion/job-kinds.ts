@@ -1,3 +1,4 @@
+import type { HealthChangedEvent } from '../notify/notifier.js';
 import type { NewJob } from '../store/model.js';
 
 /**
@@ -13,6 +14,7 @@ export const JobKind = {
   notifyOrganizer: 'notify-organizer',
   updateOrganizerNotice: 'update-organizer-notice',
   syncSubscriptions: 'sync-subscriptions',
+  alertAdmins: 'alert-admins',
   duty: 'duty',
 } as const;
 
@@ -91,6 +93,21 @@ export function updateOrganizerNoticeJob(integrationId: string, recordingId: str
     integrationId,
     idempotencyKey: `notice-update:${integrationId}:${recordingId}`,
     payload: { recordingId },
+    priority: Priority.notice,
+  };
+}
+
+/**
+ * Tell the tenant's admins of a change of an integration's health. It runs in the system lane, so an
+ * integration paused by the very error it reports still gets its alert out; `rev` (the health's
+ * revision as written) makes each change one job, so a sweep that sees the same state adds nothing.
+ */
+export function alertAdminsJob(event: HealthChangedEvent, rev: number): NewJob {
+  return {
+    kind: JobKind.alertAdmins,
+    integrationId: SYSTEM_LANE,
+    idempotencyKey: `alert:${event.integrationId}:${rev}:${event.kind}`,
+    payload: event as unknown as NewJob['payload'],
     priority: Priority.notice,
   };
 }

@@ -12,12 +12,14 @@ import { withHealth, type HealthDeps } from './health.js';
 import { createIngestRecordingHandler } from './ingest-recording.js';
 import type { IntegrationContexts } from './integration-context.js';
 import { JobKind, sweepJob } from './job-kinds.js';
+import { createAlertAdminsHandler } from './admin-alerts.js';
 import { createNotifyOrganizerHandler, createUpdateOrganizerNoticeHandler } from './notice-handlers.js';
+import { createProactiveInstaller } from './proactive-install.js';
 import type { SubscriptionManager } from './subscriptions.js';
 import { createSweepHandler } from './sweep.js';
 
 export interface HandlerDeps {
-  store: Pick<Store, 'recordings' | 'cursors'>;
+  store: Pick<Store, 'recordings' | 'cursors' | 'admins'>;
   queue: JobQueue;
   contexts: IntegrationContexts;
   health: HealthDeps;
@@ -29,6 +31,8 @@ export interface HandlerDeps {
   entryUrlTemplate: string;
   uploadChunkBytes: number;
   transcriptWaitMs: number;
+  /** the app package's manifest id, to find the app in a tenant's catalog for proactive install */
+  teamsAppId?: string;
 }
 
 /**
@@ -39,7 +43,8 @@ export function createJobHandlers(d: HandlerDeps): Record<string, JobHandler> {
   const { store, queue, contexts, health, clock, logger } = d;
   // a transcript-only problem is a warning: recordings go on
   const transcriptProblem = async (integrationId: string, err: AppError) => void (await health.keeper.warning(integrationId, err));
-  const notices = { notifier: d.notifier, recordings: store.recordings, queue, clock };
+  const installer = createProactiveInstaller({ contexts, teamsAppId: d.teamsAppId });
+  const notices = { notifier: d.notifier, recordings: store.recordings, queue, clock, installer };
 
   const syncSubscriptions: JobHandler = async (job): Promise<JsonValue> => {
     await d.subscriptions.ensure(job.integrationId);
@@ -73,6 +78,7 @@ export function createJobHandlers(d: HandlerDeps): Record<string, JobHandler> {
     [JobKind.syncSubscriptions]: withHealth(health, syncSubscriptions),
     [JobKind.notifyOrganizer]: createNotifyOrganizerHandler(notices),
     [JobKind.updateOrganizerNotice]: createUpdateOrganizerNoticeHandler(notices),
+    [JobKind.alertAdmins]: createAlertAdminsHandler({ notifier: d.notifier, admins: store.admins }),
     [JobKind.duty]: d.duties.handler,
   };
 }

@@ -65,6 +65,10 @@ export const IntegrationSettings = z
       .default([]),
     /** the link sent to organizers; empty uses the app's ENTRY_URL_TEMPLATE */
     entryUrlTemplate: entryUrlTemplate.default(''),
+    /** co-organizers get the organizer's card too */
+    notifyCoOrganizers: z.boolean().default(false),
+    /** install the Teams app for organizers the bot cannot reach (TeamsAppInstallation.ReadWriteSelfForUser.All) */
+    proactiveInstall: z.boolean().default(false),
   })
   .strict()
   .superRefine((s, ctx) => {

@@ -386,10 +386,23 @@ export interface Recording {
 
 export interface RecordingNotice {
   state: 'sent' | 'unreachable';
+  /** the co-organizers' cards, when the integration tells them too (same fields, per person) */
+  coOrganizers?: RecipientNotice[];
   /** the Notifier's handle on the sent message, to update it in place (opaque to the pipeline) */
   handle: JsonObject | null;
   /** the facts the card was made from, to make it again with the transcript */
   event: JsonObject;
+  transcriptAttached: boolean;
+  error: RecordingError | null;
+  at: EpochMs;
+}
+
+/** One co-organizer's card: sent, or why it could not be. */
+export interface RecipientNotice {
+  /** Entra object id */
+  userId: string;
+  state: 'sent' | 'unreachable';
+  handle: JsonObject | null;
   transcriptAttached: boolean;
   error: RecordingError | null;
   at: EpochMs;

@@ -98,7 +98,7 @@ function renderForms(page: MessagesPage): string {
     : '';
   const endpoint = page.messagingEndpoint
     ? `<p>The channel posts to the bot at <code>${esc(page.messagingEndpoint)}</code>.</p>`
-    : '<p>No messaging endpoint is set: set the bot\'s below before installing or writing to it.</p>';
+    : '<p>No messaging endpoint is set: save the bot\'s below before installing the app or writing to the bot.</p>';
   const view = selected ? '' : '<input type="hidden" name="view" value="everyone">';
   return `<section class="act" aria-labelledby="act-heading">
 <h2 id="act-heading">Act as ${who} in Teams</h2>

@@ -9,7 +9,7 @@ import { connectorErrors, sendConnectorError } from './connector-errors.js';
 import { ConnectorStore, type CapturedActivity } from './connector-store.js';
 import { conversationRoutes } from './conversation-routes.js';
 import { renderMessagesPage, type PagePerson } from './messages-page.js';
-import { TeamsChannel, type InstallResult, type UninstallResult } from './teams-channel.js';
+import { TeamsChannel, type InstallationListener, type InstallResult, type UninstallResult } from './teams-channel.js';
 
 /** The connector emulator, with the Teams client's part other emulators can play through it. */
 export interface ConnectorBehaviour extends EmulatorBehaviour {
@@ -21,6 +21,11 @@ export interface ConnectorBehaviour extends EmulatorBehaviour {
   uninstall(user: string): Promise<UninstallResult>;
   /** the bot's messaging endpoint (what `POST /__control/settings` sets); null clears it */
   setMessagingEndpoint(url: string | null): void;
+  /**
+   * Calls `listener` each time a person gets or loses the app on this side (control routes or
+   * `install`/`uninstall`), not on fixture loads; the returned function removes it.
+   */
+  onInstallationChanged(listener: InstallationListener): () => void;
   /** the emulator's own origin, for the activities' serviceUrl; learned from its requests when not set */
   setOrigin(origin: string): void;
 }
@@ -92,12 +97,14 @@ export function createConnectorEmulator(deps: { keys: TokenKeys; channelKeys?: C
       activities: store.activities,
       installedFor: store.installedUsers(),
       messagingEndpoint: channel.messagingEndpoint,
+      ...(channel.listenerErrors.length ? { listenerErrors: channel.listenerErrors } : {}),
     }),
     internalError: (_req, res, err) => connectorErrors.serviceError(res, err.message),
     notFound: (req, res) => sendConnectorError(res, 404, 'NotFound', `No route for ${req.method} ${req.path}.`),
     install: (user) => channel.install(user),
     uninstall: (user) => channel.uninstall(user),
     setMessagingEndpoint: (url) => channel.setMessagingEndpoint(url),
+    onInstallationChanged: (listener) => channel.onInstallationChanged(listener),
     setOrigin: (origin) => channel.setOrigin(origin),
   };
 }

@@ -43,6 +43,9 @@ export interface SayResult extends Delivery {
 
 export type TokenRequest = Partial<ChannelTokenOptions>;
 
+/** Told each time a person gets or loses the app here, e.g. so the Graph emulator's installedApps agree. */
+export type InstallationListener = (userId: string, installed: boolean) => void;
+
 /**
  * The Teams channel's side of the conversation: what it posts to the bot's messaging endpoint when a
  * person installs or uninstalls the app, or writes to the bot. Each activity is kept in the store (kinds
@@ -52,6 +55,9 @@ export class TeamsChannel {
   private endpoint: string | null = null;
   private configuredOrigin: string | null = null;
   private learnedOrigin: string | null = null;
+  private readonly listeners = new Set<InstallationListener>();
+  /** what listeners threw: an install stands whatever a listener thinks of it */
+  readonly listenerErrors: string[] = [];
 
   constructor(
     private readonly store: ConnectorStore,
@@ -87,6 +93,11 @@ export class TeamsChannel {
     return origin ? `${origin}/` : null;
   }
 
+  onInstallationChanged(listener: InstallationListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   async token(request: TokenRequest = {}): Promise<string> {
     const serviceUrl = request.serviceUrl ?? this.serviceUrl;
     if (!serviceUrl) throw this.originUnknown();
@@ -101,6 +112,7 @@ export class TeamsChannel {
   async install(person: string): Promise<InstallResult> {
     const user = this.person(person);
     const alreadyInstalled = this.store.setInstalled(user.id, true);
+    if (!alreadyInstalled) this.notify(user.id, true);
     const { conversation } = this.store.personalConversation(user);
     const blocked = this.cannotPost();
     if (blocked) return { conversationId: conversation.id, alreadyInstalled, deliveries: [], undelivered: blocked };
@@ -116,6 +128,7 @@ export class TeamsChannel {
     const user = this.person(person);
     if (!this.store.isInstalled(user.id)) throw new ChannelError(409, `${user.displayName} does not have the app installed.`);
     this.store.setInstalled(user.id, false);
+    this.notify(user.id, false);
     const { conversation } = this.store.personalConversation(user);
     const blocked = this.cannotPost();
     if (blocked) return { conversationId: conversation.id, deliveries: [], undelivered: blocked };
@@ -153,6 +166,16 @@ export class TeamsChannel {
 
   private originUnknown(): ChannelError {
     return new ChannelError(409, 'The connector does not know its own URL yet (its serviceUrl): call setOrigin, or any control route first.');
+  }
+
+  private notify(userId: string, installed: boolean): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(userId, installed);
+      } catch (err) {
+        this.listenerErrors.push(err instanceof Error ? err.message : String(err));
+      }
+    }
   }
 
   private person(idOrUpn: string): FixtureUser {

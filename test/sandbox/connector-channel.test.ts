@@ -471,6 +471,24 @@ describe('Bot Connector emulator, the Teams channel side, checked by botbuilder'
       assert.equal((await createConversation(lee)).status, 201, 'installed all the same');
       await assert.rejects(behaviour.install('nobody@contoso.onmicrosoft.com'), /No fixture user/);
     });
+
+    it('tells installation listeners of each change made here (so Graph can agree), once per change', async () => {
+      const changes: Array<[string, boolean]> = [];
+      const stop = behaviour.onInstallationChanged((userId, installed) => changes.push([userId, installed]));
+      try {
+        await control('POST', '/__control/install', { user: lee.userPrincipalName });
+        await control('POST', '/__control/install', { user: lee.id });
+        await control('POST', '/__control/uninstall', { user: megan.id });
+        await control('POST', '/__control/reset');
+      } finally {
+        stop();
+      }
+      await control('POST', '/__control/install', { user: lee.id });
+      assert.deepEqual(changes, [
+        [lee.id, true],
+        [megan.id, false],
+      ]);
+    });
   });
 
   describe('when the bot cannot be reached', () => {

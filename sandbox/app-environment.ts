@@ -66,6 +66,10 @@ export async function appEnvironment(
     BOT_TYPE: 'SingleTenant',
     BOT_TENANT_ID: fixture.tenant.id,
     BOT_CONNECTOR_URL: `${emulators.connector.url}/`,
+    // the emulated channel signs what it sends to /api/messages with keys it publishes here
+    BOT_OPENID_METADATA_URL: `${emulators.connector.url}/v1/.well-known/openidconfiguration`,
+    TEAMS_APP_ID: fixture.teamsApp.appId,
+    CONSOLE_URL: `${instance.publicUrl ?? `http://127.0.0.1:${port}`}/tab/`,
     EXTRA_CA_FILE: emulators.tls.caCertFile,
   };
 }

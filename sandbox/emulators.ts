@@ -53,8 +53,13 @@ export async function startEmulators(fixture: Fixture, dataDir: string, ports: E
       port: ports.kaltura,
     });
     started.push(kaltura);
-    const connector = await startEmulator(createConnectorEmulator({ keys }), fixture, { port: ports.connector });
+    const connectorBehaviour = createConnectorEmulator({ keys });
+    const connector = await startEmulator(connectorBehaviour, fixture, { port: ports.connector });
     started.push(connector);
+    connectorBehaviour.setOrigin(connector.url);
+    // a proactive install through Graph is what makes Teams open the chat and tell the bot
+    graphBehaviour.onAppInstalled((userId) => connectorBehaviour.install(userId).then(() => undefined));
+    connectorBehaviour.onInstallationChanged((userId, installed) => void graphBehaviour.setAppInstalled(userId, installed));
     return {
       entra,
       graph,

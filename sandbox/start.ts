@@ -9,6 +9,7 @@ import type { Fixture } from './fixture/schema.js';
 import { seedFilePath } from './app-environment.js';
 import { startAppProcesses, type AppProcesses, type AppProcessesOptions, type SandboxStore } from './app-processes.js';
 import { startAfresh } from './data-dir.js';
+import { installTeamsApp } from './teams-install.js';
 import { pendingReleases, scheduleReleases } from './demo-release.js';
 import { freePort, portIsFree } from './process-utils.js';
 
@@ -135,6 +136,14 @@ export async function startSandbox(
   }
   // Every process has seeded (each does before it answers /healthz): the secrets need not stay on disk.
   await rm(seedFilePath(options.dataDir), { force: true });
+  try {
+    await installTeamsApp(emulators.connector.url, fixture, apps.web.url);
+  } catch (err) {
+    await apps.stop();
+    await emulators.close();
+    await dataDir.release();
+    throw err;
+  }
   const stop = async () => {
     await apps.stop();
     await emulators.close();

@@ -28,7 +28,7 @@ describe('organizer notices', function () {
     const first = await waitFor('the first card', async () =>
       ((await h.messages()) as Captured[]).find((m) => m.recipient?.aadObjectId === organizer && m.kind !== 'update'),
     );
-    assert.equal(transcriptLine(first), 'not included');
+    assert.equal(transcriptLine(first), 'Not attached yet');
     const sent = (await h.app.store.recordings.get({ integrationId, recordingId: sko.recordings[0]!.id }))!.notice!;
     assert.equal(sent.state, 'sent');
     assert.equal(sent.transcriptAttached, false);
@@ -38,7 +38,7 @@ describe('organizer notices', function () {
       ((await h.messages()) as Captured[]).find((m) => m.kind === 'update' && m.conversation.id === first.conversation.id),
     );
     assert.equal(update.id, first.id, 'the same message, changed in place');
-    assert.equal(transcriptLine(update), 'included');
+    assert.equal(transcriptLine(update), 'Attached as captions');
     const after = await waitFor('the notice marked up to date', async () => {
       const r = await h.app.store.recordings.get({ integrationId, recordingId: sko.recordings[0]!.id });
       return r?.notice?.transcriptAttached ? r : undefined;

@@ -20,6 +20,12 @@ export interface AppHarness {
   entries(): Promise<KalturaEntryState[]>;
   messages(): Promise<Array<{ recipient?: { id?: string; aadObjectId?: string }; attachments?: Array<{ content?: unknown }> }>>;
   release(kind: 'recording' | 'transcript', id: string): Promise<unknown>;
+  /** what people do in Teams, through the emulated channel (signed as Teams signs it) to the app's /api/messages */
+  teams: {
+    install(user: string): Promise<{ conversationId: string; deliveries: Array<{ type: string; status: number }> }>;
+    uninstall(user: string): Promise<{ conversationId: string; deliveries: Array<{ type: string; status: number }> }>;
+    say(user: string, text: string): Promise<{ activityId: string; status: number }>;
+  };
   /** restarts the app (same data dir, same emulators) */
   restart(overrides?: AppOverrides): Promise<void>;
   close(): Promise<void>;
@@ -44,6 +50,7 @@ export async function startAppHarness(fixture?: Fixture, settings: Record<string
   const logger = createLogger(env.LOG_LEVEL!);
   let app = await startApp(loadConfig(env), logger, overrides);
   await e.control(e.kaltura, 'POST', '/__control/settings', { readyDelayMs: 0 });
+  await e.control(e.connector, 'POST', '/__control/settings', { messagingEndpoint: `http://127.0.0.1:${(env as Record<string, string>).PORT}/api/messages` });
   const h: AppHarness = {
     e,
     get app() {
@@ -51,8 +58,14 @@ export async function startAppHarness(fixture?: Fixture, settings: Record<string
     },
     env,
     entries: async () => (await e.control<{ entries: KalturaEntryState[] }>(e.kaltura, 'GET', '/__control/state')).entries,
-    messages: async () => e.control(e.connector, 'GET', '/__control/messages'),
+    // what the bot sent (the page also lists what people did, which is not the bot's)
+    messages: async () => e.control(e.connector, 'GET', '/__control/messages?kind=create,send,reply,update'),
     release: (kind, id) => e.control(e.graph, 'POST', `/__control/${kind}s/${encodeURIComponent(id)}/available`),
+    teams: {
+      install: (user) => e.control(e.connector, 'POST', '/__control/install', { user }),
+      uninstall: (user) => e.control(e.connector, 'POST', '/__control/uninstall', { user }),
+      say: (user, text) => e.control(e.connector, 'POST', '/__control/say', { user, text }),
+    },
     restart: async (o = overrides) => {
       await app.close();
       app = await startApp(loadConfig(env), logger, o);

@@ -90,7 +90,8 @@ export async function startApp(config: AppConfig, logger: Logger, overrides: App
     if (alert) await queue.enqueue(alertAdminsJob(alert, change.integration.health.rev));
   });
 
-  const health: HealthDeps = { contexts, keeper, integrations: store.integrations, jobs: store.jobs, clock, logger };
+  const secretWarningMs = config.secretExpiryWarningDays * 86_400_000;
+  const health: HealthDeps = { contexts, keeper, integrations: store.integrations, jobs: store.jobs, clock, logger, secretWarningMs };
   const subscriptions = new SubscriptionManager({
     contexts,
     subscriptions: store.subscriptions,
@@ -122,7 +123,7 @@ export async function startApp(config: AppConfig, logger: Logger, overrides: App
     forgetClients: (id) => contexts.forget(id),
     keeper,
     verifySecret: (credentials) => adapters.verifySecret(credentials),
-    testConnection: (id) => testConnection({ contexts, keeper, queue, clock }, id),
+    testConnection: (id) => testConnection({ contexts, keeper, queue, clock, secretWarningMs }, id),
     removeSubscriptions: (id) => subscriptions.removeAll(id),
     contexts,
     defaultKalturaServiceUrl: config.kaltura.defaultServiceUrl,

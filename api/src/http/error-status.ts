@@ -36,6 +36,8 @@ const STATUS: Record<string, number> = {
   SECRET_REJECTED: 422,
   // the integration's own credentials or permissions cannot do it (the editor's lookups)
   MISSING_GROUP_PERMISSION: 422,
+  MISSING_TEAMS_APP_INSTALL_PERMISSION: 422,
+  MISSING_APP_CATALOG_PERMISSION: 422,
   MISSING_USER_PERMISSION: 422,
   MICROSOFT_API_ACCESS_DENIED: 422,
   GRAPH_PAYMENT_REQUIRED: 422,

@@ -16,6 +16,8 @@ export interface HealthDeps {
   jobs: Pick<JobRepository, 'paused' | 'resume' | 'pause'>;
   clock: Clock;
   logger: Logger;
+  /** how long before its expiry a client secret is warned about (SECRET_EXPIRY_WARNING_DAYS) */
+  secretWarningMs?: number;
 }
 
 /** Records a blocking error as the integration's health, so the admin sees it with its fix. */

@@ -43,7 +43,12 @@ export function createJobHandlers(d: HandlerDeps): Record<string, JobHandler> {
   const { store, queue, contexts, health, clock, logger } = d;
   // a transcript-only problem is a warning: recordings go on
   const transcriptProblem = async (integrationId: string, err: AppError) => void (await health.keeper.warning(integrationId, err));
-  const installer = createProactiveInstaller({ contexts, teamsAppId: d.teamsAppId });
+  const installer = createProactiveInstaller({
+    contexts,
+    teamsAppId: d.teamsAppId,
+    warn: (integrationId, problem) => health.keeper.warning(integrationId, problem),
+    resolve: (integrationId, codes) => health.keeper.resolve(integrationId, codes),
+  });
   const notices = { notifier: d.notifier, recordings: store.recordings, queue, clock, installer };
 
   const syncSubscriptions: JobHandler = async (job): Promise<JsonValue> => {

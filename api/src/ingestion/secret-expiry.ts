@@ -1,7 +1,7 @@
 import type { Integration } from '../store/model.js';
 import type { HealthDeps } from './health.js';
 
-/** How long before its end a client secret is reported as expiring. */
+/** How long before its end a client secret is reported as expiring, unless configured. */
 export const SECRET_WARNING_MS = 30 * 86_400_000;
 
 export type SecretExpiryCheck =
@@ -11,7 +11,7 @@ export type SecretExpiryCheck =
   | { outcome: 'skipped' };
 
 /**
- * Warns an admin a month before the Entra client secret in use expires (after that every Graph call
+ * Warns an admin a month (SECRET_EXPIRY_WARNING_DAYS) before the Entra client secret in use expires (after that every Graph call
  * fails with SECRET_EXPIRED, and recordings stop until the secret is replaced), and takes the warning
  * back once a new secret is in place. The expiry comes from Graph when the app registration may read
  * itself (Application.Read.All); otherwise it is not known and nothing is said.
@@ -19,7 +19,7 @@ export type SecretExpiryCheck =
  * A blocking error on the integration is still shown first (it is what stops recordings now), and so
  * is an older warning.
  */
-export async function checkSecretExpiry(deps: Pick<HealthDeps, 'contexts' | 'keeper' | 'clock'>, integration: Integration): Promise<SecretExpiryCheck> {
+export async function checkSecretExpiry(deps: Pick<HealthDeps, 'contexts' | 'keeper' | 'clock' | 'secretWarningMs'>, integration: Integration): Promise<SecretExpiryCheck> {
   if (!integration.enabled) return { outcome: 'skipped' };
   const c = await deps.contexts.get(integration.id);
   const expiry = await c.graph.ownSecretExpiry();
@@ -28,7 +28,7 @@ export async function checkSecretExpiry(deps: Pick<HealthDeps, 'contexts' | 'kee
   const expiresAt = Date.parse(expiry.expiresAt);
   const left = expiresAt - deps.clock.now();
   // the health keeps the date too, so the console can show it without asking Graph
-  if (left > SECRET_WARNING_MS) {
+  if (left > (deps.secretWarningMs ?? SECRET_WARNING_MS)) {
     await deps.keeper.secretExpiry(integration.id, expiresAt, null);
     return { outcome: 'fine', expiresAt: expiry.expiresAt };
   }

@@ -31,6 +31,8 @@ export interface ConnectionTestDeps {
   keeper: IntegrationHealthKeeper;
   queue: Pick<JobQueue, 'resume'>;
   clock: Clock;
+  /** see HealthDeps.secretWarningMs */
+  secretWarningMs?: number;
 }
 
 const PERMISSIONS: Array<{ access: GraphAccess; label: string; when: (c: IntegrationContext) => boolean; optional?: string }> = [
@@ -39,6 +41,19 @@ const PERMISSIONS: Array<{ access: GraphAccess; label: string; when: (c: Integra
   { access: 'users', label: 'Read users', when: () => true },
   { access: 'transcripts', label: 'Read meeting transcripts', when: (c) => c.settings.uploadTranscripts },
   { access: 'groups', label: 'Read Entra group members', when: (c) => c.settings.uploadScope !== 'all' && c.settings.groupSource === 'entra' },
+  // proactive install only: without them recordings go on and only the cards of people without the app are lost
+  {
+    access: 'appCatalog',
+    label: "Find the app in the organization's catalog (proactive install)",
+    when: (c) => c.settings.proactiveInstall,
+    optional: "Proactive install is on: without it the app cannot be installed for organizers who don't have it.",
+  },
+  {
+    access: 'teamsAppInstall',
+    label: 'Install the app for organizers (proactive install)',
+    when: (c) => c.settings.proactiveInstall,
+    optional: "Proactive install is on: without it organizers who don't have the app get no card.",
+  },
   {
     access: 'applications',
     label: "Read the app registration's secret expiry",

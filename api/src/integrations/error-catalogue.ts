@@ -29,6 +29,18 @@ export const errorCatalogue = {
     message: "Entra groups are used for the upload scope, but the application credentials are missing the 'GroupMember.Read.All' permission.",
     fix: 'Add the Microsoft Graph application permission GroupMember.Read.All and grant admin consent, or use Kaltura groups for the upload scope.',
   },
+  MISSING_TEAMS_APP_INSTALL_PERMISSION: {
+    message: "Proactive install is on, but the application credentials are missing the 'TeamsAppInstallation.ReadWriteForUser.All' permission, so the app cannot be installed for organizers who don't have it.",
+    fix: 'Add the Microsoft Graph application permission TeamsAppInstallation.ReadWriteForUser.All (TeamsAppInstallation.ReadWriteSelfForUser.All is enough only when this app registration is the Teams app\'s own Entra app) and grant admin consent, or turn proactive install off.',
+  },
+  MISSING_APP_CATALOG_PERMISSION: {
+    message: "Proactive install is on, but the application credentials are missing the 'AppCatalog.Read.All' permission, so the app cannot be found in the organization's catalog.",
+    fix: 'Add the Microsoft Graph application permission AppCatalog.Read.All and grant admin consent, or turn proactive install off.',
+  },
+  TEAMS_APP_NOT_IN_CATALOG: {
+    message: "Proactive install is on, but the app is not in the organization's Teams app catalog.",
+    fix: 'Upload the app package in the Teams admin center (Teams apps > Manage apps > Upload new app), then allow it in the app permission policies.',
+  },
   APPLICATION_ACCESS_POLICY_MISSING: {
     message: 'Application policy is missing for the configured application registration.',
     fix: 'In Teams PowerShell run: New-CsApplicationAccessPolicy -Identity Teams-policy -AppIds "<client id>" -Description "Kaltura archiver"; then Grant-CsApplicationAccessPolicy -PolicyName Teams-policy -Global. Changes can take 30 minutes or more to apply.',

@@ -62,6 +62,12 @@ export function registerMessagesRoute(server: Server, deps: MessagesRouteDeps): 
 }
 
 async function runTurn(context: TurnContext, deps: MessagesRouteDeps): Promise<void> {
+  if (context.activity.type === 'invoke') {
+    // the bot's cards have no actions that call back; an invoke (a card refresh, say) gets an empty
+    // 200 rather than botbuilder's 501 for an unhandled one
+    await context.sendActivity({ type: 'invokeResponse', value: { status: 200, body: {} } });
+    return;
+  }
   const replies = await deps.onActivity(context.activity as unknown as InboundActivity);
   for (const reply of replies) {
     await context.sendActivity({ type: 'message', summary: reply.summary, attachments: [CardFactory.adaptiveCard(reply.card)] });

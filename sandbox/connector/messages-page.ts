@@ -152,10 +152,10 @@ function renderBotMessage(a: Shown): string {
   const text = a.text ? `<p>${esc(a.text)}</p>` : '';
   const body = cards
     .map((c) => {
-      const title = c.title ? `<h3>${esc(c.title)}</h3>` : '';
-      const rest = c.texts.slice(1).map((t) => `<p>${esc(t)}</p>`).join('');
+      const title = c.title ? `<h3>${md(c.title)}</h3>` : '';
+      const rest = c.texts.slice(1).map((t) => `<p>${md(t)}</p>`).join('');
       const facts = c.facts.length
-        ? `<dl>${c.facts.map((f) => `<dt>${esc(f.title)}</dt><dd>${esc(f.value)}</dd>`).join('')}</dl>`
+        ? `<dl>${c.facts.map((f) => `<dt>${md(f.title)}</dt><dd>${md(f.value)}</dd>`).join('')}</dl>`
         : '';
       const links = c.links.map((l) => (isWebUrl(l.url) ? `<a class="btn" href="${esc(l.url)}" target="_blank" rel="noopener">${esc(l.title)}</a>` : `<span>${esc(l.title)}: ${esc(l.url)}</span>`)).join(' ');
       return title + rest + facts + links;
@@ -192,6 +192,20 @@ function link(href: string, label: string, on: boolean): string {
 /** Only http(s) links become clickable: a card's url is data from the bot, not trusted markup. */
 function isWebUrl(url: string): boolean {
   return /^https?:\/\//i.test(url);
+}
+
+/**
+ * Card text as Teams shows it: the markdown subset Adaptive Cards allow, reduced to what the bot uses
+ * (backslash escapes, **bold**); anything else stays literal text. Escaped first, so nothing from a
+ * card becomes markup.
+ */
+function md(s: string): string {
+  const held: string[] = [];
+  // escaped characters are set aside so that an escaped * never closes a bold run
+  const plain = s.replace(/\\([\\`*_{}\[\]()#+\-.!<>|~])/g, (_m, c: string) => `\u0000${held.push(c) - 1}\u0000`);
+  return esc(plain)
+    .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
+    .replace(/\u0000(\d+)\u0000/g, (_m, i: string) => esc(held[Number(i)]!));
 }
 
 function esc(s: string): string {

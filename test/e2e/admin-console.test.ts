@@ -53,7 +53,12 @@ const FINAL_SETTINGS = {
   userNotFoundMethod: 'assign-default',
   defaultUserId: 'teams-archive',
   entryUrlTemplate: 'https://videos.contoso.com/media/t/{entryId}?partner={partnerId}',
+  notifyCoOrganizers: true,
+  proactiveInstall: true,
 };
+
+const CO_ORGANIZERS_SWITCH = 'Send the card to co-organizers too';
+const PROACTIVE_SWITCH = "Install the app for organizers who don't have it";
 
 interface ApiIntegration {
   id: string;
@@ -405,6 +410,24 @@ describe('admin console in Chromium (sign in, integrations, health, recordings)'
     await defaultUser.fill('teams-archive');
     await field(d, 'Entry link template').fill(FINAL_SETTINGS.entryUrlTemplate);
 
+    // the Teams notifications: both off by default; each hint is its switch's description, the
+    // proactive one's naming the Graph permissions it needs
+    const coOrganizersSwitch = d.getByRole('switch', { name: CO_ORGANIZERS_SWITCH, exact: true });
+    const proactiveSwitch = d.getByRole('switch', { name: PROACTIVE_SWITCH, exact: true });
+    assert.equal(await coOrganizersSwitch.isChecked(), false, 'co-organizers are not sent the card by default');
+    assert.equal(await proactiveSwitch.isChecked(), false, 'the app does not install itself by default');
+    const description = (l: Locator) =>
+      l.evaluate((el) => (el.getAttribute('aria-describedby') ?? '').split(/\s+/).map((id: string) => el.ownerDocument.getElementById(id)?.textContent ?? '').join(' '));
+    assert.match(await description(coOrganizersSwitch), /co-organizers get the organizer's card/);
+    const proactiveHint = await description(proactiveSwitch);
+    for (const permission of ['TeamsAppInstallation.ReadWriteForUser.All', 'TeamsAppInstallation.ReadWriteSelfForUser.All', 'AppCatalog.Read.All']) {
+      assert.ok(proactiveHint.includes(permission), `the proactive install hint names ${permission}: ${proactiveHint}`);
+    }
+    await coOrganizersSwitch.click();
+    await proactiveSwitch.click();
+    assert.equal(await coOrganizersSwitch.isChecked(), true);
+    assert.equal(await proactiveSwitch.isChecked(), true);
+
     // the Kaltura connection: the stored app token is shown, and replaced by the partner's admin secret
     assert.equal(await field(d, 'Kaltura service URL').inputValue(), h.e.kaltura.url);
     assert.equal(await field(d, 'Partner ID').inputValue(), String(fixture.kaltura.partnerId));
@@ -417,7 +440,14 @@ describe('admin console in Chromium (sign in, integrations, health, recordings)'
     await field(d, 'Admin secret').fill(fixture.kaltura.adminSecret);
     await gone(d.getByText('Enter the admin secret to switch to it', { exact: true }), 'the credential error once the secret is typed');
     await until('Save enabled', async () => !(await save.isDisabled()));
+    const patched = page.waitForRequest((r) => r.method() === 'PATCH' && r.url().endsWith(`/api/admin/integrations/${integrationId}`));
     await save.click();
+    const patch = (await patched).postDataJSON() as { settings?: Record<string, unknown> };
+    assert.deepEqual(
+      { notifyCoOrganizers: patch.settings?.notifyCoOrganizers, proactiveInstall: patch.settings?.proactiveInstall },
+      { notifyCoOrganizers: true, proactiveInstall: true },
+      'the PATCH carries both Teams notification switches',
+    );
     await toast(page, 'Settings saved');
     const switched = await integration();
     assert.deepEqual(
@@ -458,11 +488,16 @@ describe('admin console in Chromium (sign in, integrations, health, recordings)'
     assert.equal(await radio(d, "In case the user doesn't exist", 'Use default user').isChecked(), true);
     assert.equal(await field(d, 'Default user ID').inputValue(), 'teams-archive');
     assert.equal(await field(d, 'Entry link template').inputValue(), FINAL_SETTINGS.entryUrlTemplate);
+    assert.equal(await d.getByRole('switch', { name: CO_ORGANIZERS_SWITCH, exact: true }).isChecked(), true, 'co-organizers switch after reload');
+    assert.equal(await d.getByRole('switch', { name: PROACTIVE_SWITCH, exact: true }).isChecked(), true, 'proactive install switch after reload');
     // the postfix chosen before is kept, and offered again for UPNs
     await radio(d, 'Set user based on', 'Microsoft User Principal Name').check();
     assert.equal(await radio(d, 'Postfix', 'Add postfix').isChecked(), true);
     assert.equal(await field(d, 'Postfix text').inputValue(), '@kaltura.com');
     await checkScreen(page, 'editor-settings-changed-light');
+    // the drawer scrolls: the Teams notifications section is last
+    await d.getByRole('switch', { name: PROACTIVE_SWITCH, exact: true }).scrollIntoViewIfNeeded();
+    await screenshot(page, 'editor-notifications-light');
     // back to what is saved: nothing to save
     await radio(d, 'Set user based on', 'Azure user ID').check();
     await until('Save disabled with the saved values', async () => d.getByRole('button', { name: 'Save', exact: true }).isDisabled());
@@ -493,6 +528,8 @@ describe('admin console in Chromium (sign in, integrations, health, recordings)'
     d = await openEditor(page, NAME);
     await closeEditor(page, d);
     await darkScreen('editor-settings', async (p) => void (await openEditor(p, NAME)));
+    await drawer(dark, NAME).getByRole('switch', { name: PROACTIVE_SWITCH, exact: true }).scrollIntoViewIfNeeded();
+    await screenshot(dark, 'editor-notifications-dark');
   });
 
   it('enables the integration', async () => {
@@ -621,7 +658,7 @@ describe('admin console in Chromium (sign in, integrations, health, recordings)'
     await h.e.control(h.e.kaltura, 'DELETE', '/__control/faults');
 
     const d = await openEditor(page, NAME, 'Recordings');
-    for (const header of ['Meeting', 'Recorded', 'State', 'Progress', 'Transcript', 'Error']) {
+    for (const header of ['Meeting', 'Recorded', 'State', 'Progress', 'Transcript', 'Teams card', 'Error']) {
       await visible(d.getByRole('columnheader', { name: header }), `the recordings column "${header}"`);
     }
     const qbrRow = d.getByRole('row').filter({ hasText: qbr!.subject });
@@ -665,14 +702,66 @@ describe('admin console in Chromium (sign in, integrations, health, recordings)'
 
     await qbrRow.getByRole('button', { name: 'Retry', exact: true }).click();
     await toast(page, 'Retry queued');
+    // the QBR's cards go out (the connector delivers them) to its organizer and, with notifyCoOrganizers,
+    // to its co-organizer, the sales kickoff's organizer; who then uninstalls the app before the kickoff
+    // is done: proactive install is on, but the app registration may not read the app catalog, so the
+    // kickoff's organizer stays unreachable
+    const skoOrganizer = sko!.organizerId;
+    let notices: unknown;
+    const noticesOf = async () => {
+      const [q, k] = await Promise.all([qbrRecording, skoRecording].map((recordingId) => h.app.store.recordings.get({ integrationId, recordingId })));
+      notices = [q, k].map((r) => r && { state: r.state, notice: r.notice && { state: r.notice.state, error: r.notice.error, coOrganizers: r.notice.coOrganizers?.map((c) => ({ userId: c.userId, state: c.state })) } });
+      return [q?.notice ?? null, k?.notice ?? null] as const;
+    };
+    const qbrNotice = await until('the QBR cards sent, to its organizer and co-organizer', async () => {
+      const [q, k] = await noticesOf();
+      assert.equal(k, null, `the sales kickoff's card went before the QBR's: ${JSON.stringify(notices)}`);
+      return q?.state === 'sent' && q.coOrganizers?.length === 1 && q.coOrganizers[0]!.userId === skoOrganizer && q.coOrganizers[0]!.state === 'sent' ? q : undefined;
+    }, 30_000).catch((err: Error) => {
+      throw new Error(`${err.message}; the notices: ${JSON.stringify(notices)}`);
+    });
+    await h.teams.uninstall(skoOrganizer);
     await expectText(d.getByRole('row').filter({ hasText: sko!.subject }), /\barchived\b/i, 'the sales kickoff archived', 40_000);
     await expectText(qbrRow, /\barchived\b/i, 'the retried QBR archived', 40_000);
     await gone(qbrRow.getByRole('button', { name: 'Retry', exact: true }), 'the Retry button once archived');
     await h.e.control(h.e.kaltura, 'DELETE', '/__control/faults');
     const entries = await h.entries();
     for (const id of [qbrRecording, skoRecording]) assert.ok(entries.some((e) => e.referenceId === `Teams_${id}`), `an entry for ${id}`);
+
+    const skoNotice = await until('the sales kickoff\'s organizer found unreachable', async () => {
+      const [, k] = await noticesOf();
+      return k?.state === 'unreachable' ? k : undefined;
+    }, 30_000).catch((err: Error) => {
+      throw new Error(`${err.message}; the notices: ${JSON.stringify(notices)}`);
+    });
+    assert.ok(skoNotice.error?.message, 'the unreachable notice says why');
+    // nothing is in flight any more, so the list is not polling
+    await d.getByRole('button', { name: 'Refresh', exact: true }).click();
+    const skoRow = d.getByRole('row').filter({ hasText: sko!.subject });
+    await expectText(qbrRow, 'Card sent', 'the QBR row says the card was sent');
+    await expectText(qbrRow, '+1 co-organizer', 'the QBR row counts its co-organizer');
+    await expectText(skoRow, 'Organizer not reachable', 'the sales kickoff row says its organizer was not reached');
+    // each badge's tooltip is its description: on focus, and to screen readers
+    const sentBadge = qbrRow.getByRole('img', { name: 'Card sent', exact: true });
+    await sentBadge.focus();
+    await expectText(await visible(page.getByRole('tooltip').filter({ hasText: 'Sent to the organizer' }), 'the "Card sent" tooltip'), /Sent to the organizer \w{3} \d+, \d{4}/, 'the tooltip says when');
+    assert.ok(qbrNotice.at, 'the sent notice has a time');
+    const unreachableBadge = skoRow.getByRole('img', { name: 'Organizer not reachable', exact: true });
+    await unreachableBadge.focus();
+    const why = skoNotice.error!.message.slice(0, 60);
+    await expectText(await visible(page.getByRole('tooltip').filter({ hasText: why }), 'the "Organizer not reachable" tooltip'), why, 'the tooltip says why');
+    await screenshot(page, 'recordings-card-tooltip-light');
+    const description = await unreachableBadge.evaluate((el) =>
+      (el.getAttribute('aria-describedby') ?? '').split(/\s+/).map((id: string) => el.ownerDocument.getElementById(id)?.textContent ?? '').join(' '));
+    assert.ok(description.includes(why), `the badge's description is the error: ${description}`);
+    await unreachableBadge.blur();
     await checkScreen(page, 'recordings-archived-light');
     await closeEditor(page, d);
+    await darkScreen('recordings-archived', async (p) => {
+      const dd = await openEditor(p, NAME, 'Recordings');
+      await expectText(dd.getByRole('row').filter({ hasText: qbr!.subject }), 'Card sent', 'the dark page\'s "Card sent"');
+      await expectText(dd.getByRole('row').filter({ hasText: sko!.subject }), 'Organizer not reachable', 'the dark page\'s "Organizer not reachable"');
+    });
   });
 
   it('starts a backfill for a date range', async () => {

@@ -19,6 +19,10 @@ export interface IntegrationSettings {
   defaultUserId: string;
   /** absent on servers that do not know it yet */
   entryUrlTemplate?: string;
+  /** co-organizers get the organizer's Teams card too (absent on servers that do not know it yet) */
+  notifyCoOrganizers?: boolean;
+  /** the app installs itself for organizers the bot cannot reach (absent on servers that do not know it yet) */
+  proactiveInstall?: boolean;
 }
 
 export const DEFAULT_SETTINGS: IntegrationSettings = {
@@ -36,6 +40,8 @@ export const DEFAULT_SETTINGS: IntegrationSettings = {
   userSearchMethod: 'id',
   userNotFoundMethod: 'create',
   defaultUserId: '',
+  notifyCoOrganizers: false,
+  proactiveInstall: false,
 };
 
 export interface IntegrationError {
@@ -163,10 +169,28 @@ export interface Recording {
   reason: string | null;
   error: { code?: string; message: string } | string | null;
   transcript: { state: string; error: { code?: string; message: string } | string | null } | null;
-  notice?: { state: string; error: unknown; at?: string | null } | null;
+  /** the organizer's Teams card: null until it is sent (or found undeliverable) */
+  notice?: RecordingNotice | null;
   retryable: boolean;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface NoticeError {
+  code?: string;
+  message: string;
+}
+
+/** One person's card: sent, or why it could not be. */
+export interface CardDelivery {
+  state: 'sent' | 'unreachable' | (string & {});
+  error: NoticeError | string | null;
+  at?: string | null;
+}
+
+export interface RecordingNotice extends CardDelivery {
+  /** the co-organizers' cards, when the integration tells them too (absent on servers that do not list them) */
+  coOrganizers?: (CardDelivery & { userId: string })[];
 }
 
 export interface RecordingPage {

@@ -124,6 +124,10 @@ export function changeFrom(original: Integration, f: EditorForm): IntegrationCha
     s.entryUrlTemplate = s.entryUrlTemplate.trim();
     if (!('entryUrlTemplate' in original.settings) && !s.entryUrlTemplate) delete s.entryUrlTemplate;
   }
+  // Likewise the Teams notification switches: a server without them only hears of them when one is on.
+  for (const k of ['notifyCoOrganizers', 'proactiveInstall'] as const) {
+    if (!(k in original.settings) && !s[k]) delete s[k];
+  }
   if (JSON.stringify(s) !== JSON.stringify(original.settings)) change.settings = s;
   const k = f.kaltura;
   const ok = original.kaltura;

@@ -14,13 +14,14 @@ import {
   TableHeaderCell,
   TableRow,
   Text,
+  Tooltip,
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
 import { ArrowClockwiseRegular } from '@fluentui/react-icons';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { errorMessage, isApiError } from '../api/client';
-import { RECORDING_STATES, type Integration, type Recording, type RecordingState } from '../api/types';
+import { RECORDING_STATES, type CardDelivery, type Integration, type Recording, type RecordingState } from '../api/types';
 import { useApi } from '../app/api-context';
 import { Loading } from '../app/common';
 import { formatBytes, formatDateTime } from '../app/format';
@@ -38,10 +39,32 @@ const useStyles = makeStyles({
   filter: { minWidth: '200px' },
   scroll: { overflowX: 'auto' },
   row: { ':hover': { backgroundColor: 'transparent' }, ':active': { backgroundColor: 'transparent' } },
-  table: { minWidth: '760px' },
+  table: { minWidth: '880px' },
+  // the fixed-layout table shares its width evenly unless told: the meeting and the error get what is
+  // left (widths are of the content; each cell adds its padding)
+  colRecorded: { width: '104px' },
+  colState: { width: '92px' },
+  colProgress: { width: '120px' },
+  colTranscript: { width: '72px' },
+  colCard: { width: '176px' },
   progress: { display: 'flex', flexDirection: 'column', gap: '2px', minWidth: '120px' },
   // Kaltura's and Graph's messages carry long unbroken words (codes, property names): wrap them in the cell
   cellText: { display: 'flex', flexDirection: 'column', gap: '2px', alignItems: 'flex-start', minWidth: 0, overflowWrap: 'anywhere' },
+  // a badge with a tooltip: focusable, so the keyboard reaches what hovering shows
+  tipTrigger: { display: 'inline-flex', maxWidth: '100%', borderRadius: tokens.borderRadiusMedium, cursor: 'default' },
+  noticeBadge: { whiteSpace: 'nowrap' },
+  tip: { display: 'flex', flexDirection: 'column', gap: '2px', overflowWrap: 'anywhere' },
+  visuallyHidden: {
+    position: 'absolute',
+    width: '1px',
+    height: '1px',
+    margin: '-1px',
+    padding: 0,
+    overflow: 'hidden',
+    clip: 'rect(0, 0, 0, 0)',
+    whiteSpace: 'nowrap',
+    border: 0,
+  },
   backfill: { display: 'flex', alignItems: 'flex-end', gap: tokens.spacingHorizontalM, flexWrap: 'wrap' },
 });
 
@@ -55,10 +78,12 @@ const STATE_COLOR: Record<RecordingState, 'informative' | 'brand' | 'success' | 
   failed: 'danger',
 };
 
-function problemText(e: Recording['error']): string {
+function problemText(e: Recording['error'] | CardDelivery['error']): string {
   if (!e) return '';
   return typeof e === 'string' ? e : e.message;
 }
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 export function RecordingsPanel({ integration }: { integration: Integration }) {
   const s = useStyles();
@@ -166,16 +191,23 @@ export function RecordingsPanel({ integration }: { integration: Integration }) {
               <TableHeader>
                 <TableRow>
                   <TableHeaderCell>Meeting</TableHeaderCell>
-                  <TableHeaderCell>Recorded</TableHeaderCell>
-                  <TableHeaderCell>State</TableHeaderCell>
-                  <TableHeaderCell>Progress</TableHeaderCell>
-                  <TableHeaderCell>Transcript</TableHeaderCell>
+                  <TableHeaderCell className={s.colRecorded}>Recorded</TableHeaderCell>
+                  <TableHeaderCell className={s.colState}>State</TableHeaderCell>
+                  <TableHeaderCell className={s.colProgress}>Progress</TableHeaderCell>
+                  <TableHeaderCell className={s.colTranscript}>Transcript</TableHeaderCell>
+                  <TableHeaderCell className={s.colCard}>Teams card</TableHeaderCell>
                   <TableHeaderCell>Error</TableHeaderCell>
                 </TableRow>
               </TableHeader>
               <TableBody>
                 {items.map((r) => (
-                  <RecordingRow key={r.recordingId} r={r} retrying={retrying.has(r.recordingId)} onRetry={() => void retry(r)} />
+                  <RecordingRow
+                    key={r.recordingId}
+                    r={r}
+                    proactiveInstall={integration.settings.proactiveInstall ?? false}
+                    retrying={retrying.has(r.recordingId)}
+                    onRetry={() => void retry(r)}
+                  />
                 ))}
               </TableBody>
             </Table>
@@ -194,7 +226,7 @@ export function RecordingsPanel({ integration }: { integration: Integration }) {
   );
 }
 
-function RecordingRow({ r, retrying, onRetry }: { r: Recording; retrying: boolean; onRetry: () => void }) {
+function RecordingRow({ r, proactiveInstall, retrying, onRetry }: { r: Recording; proactiveInstall: boolean; retrying: boolean; onRetry: () => void }) {
   const s = useStyles();
   const subject = r.subject || 'Untitled meeting';
   const fraction = r.bytesTotal && r.bytesTotal > 0 && r.bytesDone !== null ? Math.min(1, r.bytesDone / r.bytesTotal) : undefined;
@@ -238,6 +270,9 @@ function RecordingRow({ r, retrying, onRetry }: { r: Recording; retrying: boolea
         </div>
       </TableCell>
       <TableCell>
+        <NoticeCell notice={r.notice ?? null} proactiveInstall={proactiveInstall} />
+      </TableCell>
+      <TableCell>
         <div className={s.cellText}>
           {problem && <Text size={200}>{problem}</Text>}
           {r.state === 'failed' && r.retryable && (
@@ -248,6 +283,55 @@ function RecordingRow({ r, retrying, onRetry }: { r: Recording; retrying: boolea
         </div>
       </TableCell>
     </TableRow>
+  );
+}
+
+/**
+ * Whether the organizer was told: "Card sent" (when, on hover or focus), "Organizer not reachable" (why,
+ * the same way, and to screen readers as the badge's description), a dash until the card is sent; then
+ * how many co-organizers got it too.
+ */
+function NoticeCell({ notice, proactiveInstall }: { notice: Recording['notice'] | null; proactiveInstall: boolean }) {
+  const s = useStyles();
+  if (!notice) {
+    return (
+      <Text size={200}>
+        <span aria-hidden="true">—</span>
+        <span className={s.visuallyHidden}>Not sent</span>
+      </Text>
+    );
+  }
+  const others = notice.coOrganizers ?? [];
+  const othersSent = others.filter((c) => c.state === 'sent').length;
+  const othersUnreachable = others.filter((c) => c.state === 'unreachable').length;
+  const sent = notice.state === 'sent';
+  const when = notice.at ? formatDateTime(notice.at) : null;
+  const message = problemText(notice.error);
+  const code = notice.error && typeof notice.error !== 'string' ? notice.error.code : undefined;
+  const label = sent ? 'Card sent' : notice.state === 'unreachable' ? 'Organizer not reachable' : notice.state;
+  const tip = sent ? (
+    <span>{when ? `Sent to the organizer ${when}` : 'Sent to the organizer'}</span>
+  ) : (
+    <div className={s.tip}>
+      <span>{message || 'The bot could not reach the organizer in Teams.'}</span>
+      {when && <span>Tried {when}</span>}
+      {code === 'BOT_USER_UNREACHABLE' && !proactiveInstall && (
+        <span>Turn on "Install the app for organizers who don't have it" in Settings to reach them.</span>
+      )}
+    </div>
+  );
+  return (
+    <div className={s.cellText}>
+      <Tooltip relationship="description" withArrow content={tip}>
+        <span tabIndex={0} role="img" aria-label={label} className={s.tipTrigger}>
+          <Badge appearance="tint" color={sent ? 'success' : 'warning'} className={s.noticeBadge}>
+            {label}
+          </Badge>
+        </span>
+      </Tooltip>
+      {othersSent > 0 && <Text size={200}>+{plural(othersSent, 'co-organizer', 'co-organizers')}</Text>}
+      {othersUnreachable > 0 && <Text size={200}>{plural(othersUnreachable, 'co-organizer', 'co-organizers')} not reachable</Text>}
+    </div>
   );
 }
 

@@ -260,15 +260,33 @@ export function SettingsForm({
         </div>
       </section>
 
-      <section className={s.section} aria-labelledby="settings-link">
-        <h3 id="settings-link" className={s.h3}>
-          Organizer notification
+      <section className={s.section} aria-labelledby="settings-notifications">
+        <h3 id="settings-notifications" className={s.h3}>
+          Teams notifications
         </h3>
+        <Text>Once a recording is archived, the app's bot sends its organizer a card in Teams with the link to the entry.</Text>
         <Field label="Entry link template" hint="{entryId} and {partnerId} are replaced; empty uses the app default" {...err('entryUrlTemplate')}>
           <Input
             value={st.entryUrlTemplate ?? ''}
             placeholder="https://example.mediaspace.kaltura.com/media/t/{entryId}"
             onChange={(_, d) => set('entryUrlTemplate', d.value)}
+          />
+        </Field>
+        <Field hint="The meeting's co-organizers get the organizer's card too" {...err('notifyCoOrganizers')}>
+          <Switch
+            label="Send the card to co-organizers too"
+            checked={st.notifyCoOrganizers ?? false}
+            onChange={(_, d) => set('notifyCoOrganizers', d.checked)}
+          />
+        </Field>
+        <Field
+          hint="For organizers the bot cannot reach yet, the app installs itself in their Teams. Needs the Graph application permissions TeamsAppInstallation.ReadWriteForUser.All (or TeamsAppInstallation.ReadWriteSelfForUser.All when this app registration is the Teams app's own) and AppCatalog.Read.All, with admin consent"
+          {...err('proactiveInstall')}
+        >
+          <Switch
+            label="Install the app for organizers who don't have it"
+            checked={st.proactiveInstall ?? false}
+            onChange={(_, d) => set('proactiveInstall', d.checked)}
           />
         </Field>
       </section>

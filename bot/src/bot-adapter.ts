@@ -1,4 +1,4 @@
-import { ConfidentialClientApplication, ManagedIdentityApplication } from '@azure/msal-node';
+import { ConfidentialClientApplication, ManagedIdentityApplication, ServerError } from '@azure/msal-node';
 import {
   CallerIdConstants,
   CloudAdapter,
@@ -9,7 +9,7 @@ import {
 } from 'botbuilder';
 import { authorityMetadataFor, createMsalNetworkClient } from '../../api/src/net/msal-network.js';
 import { BOT_FRAMEWORK_SCOPE, MsalBotCredentialsFactory, type BotTokenSource } from './bot-credentials.js';
-import { BotConfigError } from './bot-errors.js';
+import { BotConfigError, BotSendError } from './bot-errors.js';
 import { fetchConnectorHttpClient } from './connector-http-client.js';
 
 /** msal-node carries this authority's metadata itself; for any other one it is given (see below). */
@@ -144,6 +144,11 @@ function secretToken(config: BotAdapterConfig, authorityUrl: string, fetchImpl: 
 /**
  * A user-assigned managed identity (App Service, Container Apps, VMs): msal-node finds the platform's
  * identity endpoint itself (App Service's IDENTITY_ENDPOINT, or IMDS) and caches the token.
+ *
+ * msal-node keeps both per process, not per application: the identity source it picks first (with
+ * that endpoint, IDENTITY_HEADER and network client) serves every later ManagedIdentityApplication,
+ * and the token cache is shared by client id and resource. One bot per process, as main.ts has, is
+ * what this supports.
  */
 function managedIdentityToken(clientId: string, fetchImpl: typeof globalThis.fetch): BotTokenSource {
   const msi = new ManagedIdentityApplication({
@@ -151,8 +156,35 @@ function managedIdentityToken(clientId: string, fetchImpl: typeof globalThis.fet
     system: { networkClient: createMsalNetworkClient(fetchImpl) },
   });
   return async (resource) => {
-    const result = await msi.acquireToken({ resource });
+    let result;
+    try {
+      result = await msi.acquireToken({ resource });
+    } catch (err) {
+      throw managedIdentityRefusal(err, clientId);
+    }
     if (!result?.accessToken) throw new BotConfigError('the managed identity endpoint returned no access token for the bot');
     return result.accessToken;
   };
+}
+
+/**
+ * The identity endpoints answer in their own shapes (App Service: `{ statusCode, message }`, no OAuth
+ * `error`), which msal-node turns into a ServerError with an empty error code: toBotSendError would
+ * say only "The token endpoint refused the bot's credentials: ". This says what the endpoint
+ * answered, with the same codes (4xx BOT_AUTH_FAILED, 429/5xx BOT_TRANSIENT). Anything else (a
+ * network error, a ClientAuthError) is left to toBotSendError.
+ */
+function managedIdentityRefusal(err: unknown, clientId: string): unknown {
+  if (!(err instanceof ServerError)) return err;
+  const status = err.status;
+  const transient = status === undefined || status === 429 || status >= 500;
+  // msal's text: "Error(s): … - Description: <the endpoint's message> - Correlation ID: …"
+  const description = /Description: (.*?) - Correlation ID:/s.exec(err.errorMessage)?.[1] ?? err.errorMessage;
+  const what = [status !== undefined ? `HTTP ${status}` : '', err.errorCode].filter(Boolean).join(' ');
+  return new BotSendError(
+    transient ? 'BOT_TRANSIENT' : 'BOT_AUTH_FAILED',
+    `The managed identity endpoint refused a token for the bot's identity ${clientId}${what ? ` (${what})` : ''}: ${description}`,
+    { ...(status !== undefined ? { status } : {}) },
+    { cause: err },
+  );
 }

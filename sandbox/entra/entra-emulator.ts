@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { z } from 'zod';
 import type { EmulatorBehaviour } from '../emulator/emulator-server.js';
@@ -21,6 +21,16 @@ import {
 import { sendErrorPage, sendSignInPage } from './authorize-page.js';
 import { checkClientCredentials, isStsError, signAppToken } from './client-credentials.js';
 import { Directory, MULTI_TENANT_ALIASES } from './directory.js';
+import {
+  DEFAULT_MANAGED_IDENTITY_TOKEN_LIFETIME,
+  IDENTITY_HEADER_NAME,
+  MANAGED_IDENTITY_API_VERSION,
+  MANAGED_IDENTITY_PATH,
+  checkManagedIdentityRequest,
+  isManagedIdentityError,
+  managedIdentities,
+  signManagedIdentityToken,
+} from './managed-identity.js';
 import { instanceDiscovery, openIdConfiguration } from './openid-metadata.js';
 import { SsoTokenRequest, signSsoToken } from './sso-tokens.js';
 import { sendStsError, stsErrors, stsHeaders, type StsError } from './sts-errors.js';
@@ -29,9 +39,9 @@ import type { TokenKeys } from './token-keys.js';
 /** What the state shows of each token handed out; never the token itself. */
 export interface IssuedToken {
   at: string;
-  kind: 'app' | 'sso';
+  kind: 'app' | 'sso' | 'managed-identity';
   tenantId: string;
-  /** the app that asked (client credentials) */
+  /** the app that asked (client credentials), or the managed identity's client id */
   clientId?: string;
   /** the user it was minted for (SSO) */
   userId?: string;
@@ -49,11 +59,22 @@ export interface RefusedTokenRequest {
   errorCode: number;
 }
 
+/** A managed identity token request the endpoint refused; the status and text it answered with. */
+export interface RefusedManagedIdentityRequest {
+  at: string;
+  /** client_id, principal_id, object_id or mi_res_id, as asked */
+  identity?: string;
+  resource?: string;
+  status: number;
+  message: string;
+}
+
 const DEFAULT_APP_TOKEN_LIFETIME = 3599;
 const DEFAULT_SSO_TOKEN_LIFETIME = 3600;
 const MAX_RECORDS = 1000;
 
 const TokenLifetime = z.object({ seconds: z.number().int().min(1).max(86_400) }).strict();
+const IdentityHeader = z.object({ header: z.string().min(1).optional() }).strict();
 
 /** Cache headers login.microsoftonline.com sends with discovery documents. */
 const DISCOVERY_HEADERS = { 'cache-control': 'max-age=86400, private', 'access-control-allow-origin': '*' };
@@ -63,14 +84,22 @@ const DISCOVERY_HEADERS = { 'cache-control': 'max-age=86400, private', 'access-c
  * credentials (Graph app tokens, the bot's channel tokens) with the real error bodies, an interactive
  * sign-in (authorization code + PKCE, as a single-page app signs in; the sandbox's browser tab uses it),
  * and, through the control API, Teams SSO tokens for fixture users.
+ *
+ * It also plays App Service's managed identity endpoint (`GET /msi/token`, see managed-identity.ts),
+ * for a bot running as BOT_TYPE=UserAssignedMsi: the app's IDENTITY_ENDPOINT and IDENTITY_HEADER are
+ * what `GET /__control/managed-identity` answers. The header is `identityHeader` if given, else random
+ * per emulator (App Service rotates it); it stays out of the state, like secrets.
  */
-export function createEntraEmulator(deps: { keys: TokenKeys }): EmulatorBehaviour {
+export function createEntraEmulator(deps: { keys: TokenKeys; identityHeader?: string }): EmulatorBehaviour {
   const { keys } = deps;
   let directory: Directory | undefined;
   let appTokenLifetime = DEFAULT_APP_TOKEN_LIFETIME;
+  let managedIdentityTokenLifetime = DEFAULT_MANAGED_IDENTITY_TOKEN_LIFETIME;
+  let identityHeader = deps.identityHeader ?? randomBytes(16).toString('hex').toUpperCase();
   const issued: IssuedToken[] = [];
   const refused: RefusedTokenRequest[] = [];
   const counts = { app: 0, sso: 0, refused: 0 };
+  const managedIdentity = { issued: 0, refused: [] as RefusedManagedIdentityRequest[] };
   const codes = new AuthCodes();
 
   const dir = (): Directory => {
@@ -83,6 +112,52 @@ export function createEntraEmulator(deps: { keys: TokenKeys }): EmulatorBehaviou
   };
 
   const routes = new Router()
+    // App Service's local token service (IDENTITY_ENDPOINT), for a managed identity
+    .get(MANAGED_IDENTITY_PATH, async (req, res) => {
+      const correlationId = randomUUID();
+      const result = checkManagedIdentityRequest(dir(), {
+        query: req.query,
+        identityHeader: headerValue(req, IDENTITY_HEADER_NAME),
+        expectedHeader: identityHeader,
+      });
+      // the service is Kestrel: JSON bodies, its correlation id in a header as well
+      const headers = { 'x-correlation-id': correlationId, 'cache-control': 'no-store, no-cache' };
+      if (isManagedIdentityError(result)) {
+        const asked = ['client_id', 'principal_id', 'object_id', 'mi_res_id'].map((n) => req.query.get(n)).find(Boolean);
+        remember(managedIdentity.refused, {
+          at: new Date().toISOString(),
+          ...(asked ? { identity: asked } : {}),
+          ...(req.query.get('resource') ? { resource: req.query.get('resource')! } : {}),
+          status: result.status,
+          message: result.message,
+        });
+        sendJson(res, result.status, { statusCode: result.status, message: result.message, correlationId }, headers);
+        return;
+      }
+      const { token, expiresOn } = await signManagedIdentityToken(keys, result, managedIdentityTokenLifetime);
+      managedIdentity.issued += 1;
+      remember(issued, {
+        at: new Date().toISOString(),
+        kind: 'managed-identity',
+        tenantId: result.identity.tenant.id,
+        clientId: result.identity.clientId,
+        audience: result.resource,
+        roles: result.roles,
+        expiresAt: new Date(expiresOn * 1000).toISOString(),
+      });
+      sendJson(
+        res,
+        200,
+        {
+          access_token: token,
+          expires_on: String(expiresOn),
+          resource: result.resource,
+          token_type: 'Bearer',
+          client_id: result.identity.clientId,
+        },
+        headers,
+      );
+    })
     .get('/common/discovery/instance', (req, res) => {
       sendJson(res, 200, instanceDiscovery(origin(req), req.query.get('authorization_endpoint')), DISCOVERY_HEADERS);
     })
@@ -190,11 +265,30 @@ export function createEntraEmulator(deps: { keys: TokenKeys }): EmulatorBehaviou
       });
       sendJson(res, 200, { token, claims });
     })
-    // lets tests exercise the app's token renewal without waiting an hour
+    // lets tests exercise the app's token renewal without waiting an hour (managed identity tokens too)
     .post('/__control/token-lifetime', async (req, res) => {
-      appTokenLifetime = TokenLifetime.parse(await req.json()).seconds;
-      sendJson(res, 200, { appTokenLifetimeSeconds: appTokenLifetime });
+      appTokenLifetime = managedIdentityTokenLifetime = TokenLifetime.parse(await req.json()).seconds;
+      sendJson(res, 200, { appTokenLifetimeSeconds: appTokenLifetime, managedIdentityTokenLifetimeSeconds: managedIdentityTokenLifetime });
+    })
+    // what App Service puts in the app's environment for its managed identity
+    .get('/__control/managed-identity', (req, res) => {
+      sendJson(res, 200, managedIdentityEnvironment(req));
+    })
+    // a new IDENTITY_HEADER (App Service rotates it; the old one is refused from now on), given or random
+    .post('/__control/managed-identity/rotate', async (req, res) => {
+      const text = await req.text();
+      identityHeader = (text ? IdentityHeader.parse(JSON.parse(text)).header : undefined) ?? randomBytes(16).toString('hex').toUpperCase();
+      sendJson(res, 200, managedIdentityEnvironment(req));
     });
+
+  function managedIdentityEnvironment(req: EmulatorRequest): unknown {
+    return {
+      IDENTITY_ENDPOINT: `${origin(req)}${MANAGED_IDENTITY_PATH}`,
+      IDENTITY_HEADER: identityHeader,
+      apiVersion: MANAGED_IDENTITY_API_VERSION,
+      identities: managedIdentities(dir()).map((i) => ({ clientId: i.clientId, principalId: i.principalId, resourceId: i.resourceId })),
+    };
+  }
 
   /** `/authorize`: the sign-in page (GET), the chosen user (POST), or Entra's error page or redirect. */
   async function authorize(req: EmulatorRequest, res: Parameters<typeof sendJson>[0], params: URLSearchParams): Promise<void> {
@@ -339,11 +433,14 @@ export function createEntraEmulator(deps: { keys: TokenKeys }): EmulatorBehaviou
       directory = new Directory(fixture);
       codes.clear();
       appTokenLifetime = DEFAULT_APP_TOKEN_LIFETIME;
+      managedIdentityTokenLifetime = DEFAULT_MANAGED_IDENTITY_TOKEN_LIFETIME;
       issued.length = 0;
       refused.length = 0;
       counts.app = counts.sso = counts.refused = 0;
+      managedIdentity.issued = 0;
+      managedIdentity.refused.length = 0;
     },
-    state: () => entraState(dir(), { appTokenLifetime, counts, issued, refused }),
+    state: () => entraState(dir(), { appTokenLifetime, counts, issued, refused, managedIdentity: { ...managedIdentity, lifetime: managedIdentityTokenLifetime } }),
     internalError(_req, res, err) {
       sendJson(res, 500, { error: 'server_error', error_description: `Entra emulator failure: ${err.message}` });
     },
@@ -352,7 +449,13 @@ export function createEntraEmulator(deps: { keys: TokenKeys }): EmulatorBehaviou
 
 function entraState(
   d: Directory,
-  s: { appTokenLifetime: number; counts: Record<string, number>; issued: IssuedToken[]; refused: RefusedTokenRequest[] },
+  s: {
+    appTokenLifetime: number;
+    counts: Record<string, number>;
+    issued: IssuedToken[];
+    refused: RefusedTokenRequest[];
+    managedIdentity: { issued: number; refused: RefusedManagedIdentityRequest[]; lifetime: number };
+  },
 ): unknown {
   const now = Date.now();
   return {
@@ -370,6 +473,15 @@ function entraState(
     counts: { ...s.counts },
     issued: [...s.issued],
     refused: [...s.refused],
+    // the IDENTITY_HEADER stays out, like secrets: GET /__control/managed-identity tells it
+    managedIdentity: {
+      path: MANAGED_IDENTITY_PATH,
+      apiVersion: MANAGED_IDENTITY_API_VERSION,
+      identities: managedIdentities(d).map((i) => ({ clientId: i.clientId, principalId: i.principalId, resourceId: i.resourceId })),
+      tokenLifetimeSeconds: s.managedIdentity.lifetime,
+      issued: s.managedIdentity.issued,
+      refused: [...s.managedIdentity.refused],
+    },
   };
 }
 

@@ -81,12 +81,18 @@ describe('sandbox launcher (npm run sandbox)', () => {
       const page = await (await fetch(`${urls.kaltura}/__control/`)).text();
       assert.match(page, /Quarterly business review/);
       // one card per organizer; a card updated in place (its transcript came later) is still one
-      let messages: Array<{ kind: string }> = [];
+      type Sent = { kind: string; recipient: { aadObjectId: string }; cards: Array<{ title?: string }> };
+      const sent = async () => (await (await fetch(`${urls.connector}/__control/messages?kind=create,send,reply`)).json()) as Sent[];
+      let messages: Sent[] = [];
       while (Date.now() < deadline && messages.length < 3) {
-        messages = ((await (await fetch(`${urls.connector}/__control/messages`)).json()) as Array<{ kind: string }>).filter((m) => m.kind !== 'update');
+        messages = (await sent()).filter((m) => /archived in Kaltura/.test(m.cards[0]?.title ?? ''));
         await new Promise((r) => setTimeout(r, 300));
       }
       assert.equal(messages.length, 3);
+      // the launcher installed the app for everyone in the fixture: each got one welcome card
+      const welcomed = (await sent()).filter((m) => /^Welcome/.test(m.cards[0]?.title ?? '')).map((m) => m.recipient.aadObjectId);
+      assert.equal(welcomed.length, new Set(welcomed).size, 'one welcome each');
+      assert.ok(welcomed.length >= 3, `${welcomed.length} welcome cards`);
       assert.match(p.output(), /the recording of "Sales kickoff" is now available/);
       assert.match(p.output(), /data, reset at each start +\S*demo/, 'the banner says the data is reset at each start');
     } finally {

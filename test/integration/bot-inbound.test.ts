@@ -300,14 +300,14 @@ describe('bot inbound: /api/messages and the conversation', function () {
 
     it('status from a non-admin: only admins may; a console sign-in without the role does not change that', async () => {
       const card = await say(adele, 'status');
-      assert.equal(card.title, 'Only the archiver\'s admins can see its status.');
+      assert.equal(card.title, 'Only the archiver\'s admins can see its status');
       assert.ok(!card.texts.includes('Integration status'));
 
       // a valid SSO token without Archiver.Admin: the console refuses, and the bot records "not an admin"
       assert.equal(await consoleSignIn(adele), 403);
       assert.equal((await h.app.store.admins.get(tenantId.toLowerCase(), adele.toLowerCase()))?.isAdmin, false);
       const still = await say(adele, 'status');
-      assert.equal(still.title, 'Only the archiver\'s admins can see its status.');
+      assert.equal(still.title, 'Only the archiver\'s admins can see its status');
     });
 
     it('status from the admin: each integration with its state', async () => {

@@ -1,6 +1,6 @@
 import type { IntegrationService } from '../../../api/src/integrations/integration-service.js';
 import type { AdminRepository } from '../../../api/src/store/store.js';
-import type { RecentItem, StatusItem } from './cards.js';
+import type { RecentItem, StatusIntegration } from '../cards/index.js';
 import type { BotReader } from './turn.js';
 
 /**
@@ -36,7 +36,7 @@ export function createServiceReader(service: Pick<IntegrationService, 'list' | '
     async status(tenantId) {
       return (await ofTenant(tenantId))
         .sort((a, b) => a.name.localeCompare(b.name))
-        .map((i): StatusItem => {
+        .map((i): StatusIntegration => {
           const shown = i.health.error ?? i.health.problems.find((p) => p.severity === 'warning') ?? null;
           return {
             name: i.name,

@@ -1,5 +1,15 @@
 import type { JsonObject } from '../../../api/src/store/json.js';
-import { adminOnlyCard, helpCard, recentCard, statusCard, welcomeCard, type CardMessage, type RecentItem, type StatusItem } from './cards.js';
+import {
+  adminOnlyCard,
+  helpCard,
+  RECENT_LIMIT,
+  recentCard,
+  statusCard,
+  welcomeCard,
+  type CardResult,
+  type RecentItem,
+  type StatusIntegration,
+} from '../cards/index.js';
 import { commandOf, conversationReference, speakerOf, type InboundActivity, type Speaker } from './inbound-activity.js';
 
 /** Where conversation references are kept (the store's ConversationRepository has this shape). */
@@ -17,7 +27,7 @@ export interface BotReader {
   /** the person's most recently archived recordings, newest first */
   recent(tenantId: string, userId: string, limit: number): Promise<RecentItem[]>;
   /** every integration of the tenant with its health */
-  status(tenantId: string): Promise<StatusItem[]>;
+  status(tenantId: string): Promise<StatusIntegration[]>;
 }
 
 export interface TurnDeps {
@@ -26,14 +36,12 @@ export interface TurnDeps {
   consoleUrl: string;
 }
 
-export const RECENT_LIMIT = 5;
-
 /**
  * The whole conversation, as plain logic over one activity: what to remember of the person and what
  * to answer. botbuilder only carries the activity in and the replies out (inbound/turn-runner.ts), so
  * another SDK can carry them instead.
  */
-export async function handleTurn(activity: InboundActivity, deps: TurnDeps): Promise<CardMessage[]> {
+export async function handleTurn(activity: InboundActivity, deps: TurnDeps): Promise<CardResult[]> {
   const speaker = speakerOf(activity);
   if (!speaker) return [];
   switch (activity.type) {
@@ -51,7 +59,7 @@ export async function handleTurn(activity: InboundActivity, deps: TurnDeps): Pro
   }
 }
 
-async function onInstallation(activity: InboundActivity, speaker: Speaker, deps: TurnDeps): Promise<CardMessage[]> {
+async function onInstallation(activity: InboundActivity, speaker: Speaker, deps: TurnDeps): Promise<CardResult[]> {
   switch (activity.action) {
     case 'add': {
       await remember(activity, speaker, deps);
@@ -69,13 +77,13 @@ async function onInstallation(activity: InboundActivity, speaker: Speaker, deps:
   }
 }
 
-async function answer(command: string, speaker: Speaker, deps: TurnDeps): Promise<CardMessage[]> {
+async function answer(command: string, speaker: Speaker, deps: TurnDeps): Promise<CardResult[]> {
   const isAdmin = await deps.reader.isAdmin(speaker.tenantId, speaker.userId);
   switch (command) {
     case 'recent':
       return [recentCard({ items: await deps.reader.recent(speaker.tenantId, speaker.userId, RECENT_LIMIT), timeZone: speaker.timeZone ?? undefined })];
     case 'status':
-      if (!isAdmin) return [adminOnlyCard({ consoleUrl: deps.consoleUrl })];
+      if (!isAdmin) return [adminOnlyCard()];
       return [statusCard({ integrations: await deps.reader.status(speaker.tenantId), consoleUrl: deps.consoleUrl })];
     default:
       return [helpCard({ isAdmin })];

@@ -4,7 +4,7 @@ import type { ServerResponse } from 'node:http';
 import { BodyError, sendBodyError, type BodyBudget } from '../../../api/src/http/body-budget.js';
 import type { Logger } from '../../../api/src/logging/logger.js';
 import type { BotConnection } from '../bot-adapter.js';
-import type { CardMessage } from '../conversation/cards.js';
+import type { CardResult } from '../cards/index.js';
 import type { InboundActivity } from '../conversation/inbound-activity.js';
 
 /** Teams activities are small; 256 KiB is many times the largest card submit. */
@@ -17,7 +17,7 @@ export interface MessagesRouteDeps {
   bodies: BodyBudget;
   logger: Logger;
   /** the conversation logic: what to answer this activity with */
-  onActivity(activity: InboundActivity): Promise<CardMessage[]>;
+  onActivity(activity: InboundActivity): Promise<CardResult[]>;
 }
 
 /**

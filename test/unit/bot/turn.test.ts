@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { JsonObject } from '../../../api/src/store/json.js';
-import type { CardMessage, RecentItem, StatusItem } from '../../../bot/src/conversation/cards.js';
+import { RECENT_LIMIT, type CardResult as CardMessage, type RecentItem, type StatusIntegration as StatusItem } from '../../../bot/src/cards/index.js';
 import { commandOf, speakerOf, type InboundActivity } from '../../../bot/src/conversation/inbound-activity.js';
-import { handleTurn, RECENT_LIMIT, type BotReader, type ConversationMemory, type TurnDeps } from '../../../bot/src/conversation/turn.js';
+import { handleTurn, type BotReader, type ConversationMemory, type TurnDeps } from '../../../bot/src/conversation/turn.js';
 
 const TENANT = '7F3E1C2A-5B4D-4E6F-8A9B-0C1D2E3F4A5B';
 const USER = '00000000-0000-4000-8000-0000000000AB';
@@ -267,7 +267,7 @@ describe('bot conversation: handleTurn', () => {
 
       const other = deps(fakeReader({ admin: false, status: integrations }));
       const [refused] = await handleTurn(activity({ text: 'status' }), other);
-      assert.equal(title(refused!), 'Only the archiver\'s admins can see its status.');
+      assert.equal(title(refused!), 'Only the archiver\'s admins can see its status');
       assert.ok(!texts(refused!).includes('Contoso'));
       assert.ok(!other.reader.calls.some((c) => c[0] === 'status'), 'a non-admin never reads the status');
     });

@@ -281,6 +281,11 @@ describe('admin API over HTTP', function () {
   });
 
   it('activity: admin actions and jobs in one list, newest first, as JSON or a CSV download', async () => {
+    // the backfill above (and the cards it may lead to) first: the JSON and the CSV must list the same jobs
+    await waitFor('no job of the integration queued or running', async () => {
+      for (const state of ['queued', 'active'] as const) if ((await h.app.store.jobs.list({ integrationId: id, state })).items.length) return false;
+      return true;
+    });
     const activity = await call('GET', `/integrations/${id}/activity`);
     assert.equal(activity.status, 200);
     const items = activity.json.items as Array<{ at: string; source: string; action: string; actor: { id: string; name: string } | null; summary: string }>;

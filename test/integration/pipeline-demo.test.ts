@@ -93,7 +93,7 @@ describe('pipeline: the demo fixture end to end', function () {
     const qbr = entries.find((x) => x.userId === 'megan.bowen@contoso.onmicrosoft.com')!;
     assert.ok(card.includes(`/__control/?entry=${qbr.id}`), card);
     assert.ok(card.includes('Quarterly business review'));
-    assert.ok(card.includes('"included"'), 'the card says the transcript is included');
+    assert.ok(card.includes('"Attached as captions"'), 'the card says the transcript is attached');
   });
 
   it('keeps each recording\'s history for the admin console', async () => {

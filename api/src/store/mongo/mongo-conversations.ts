@@ -1,10 +1,10 @@
 import type { Collection } from 'mongodb';
 import type { Clock } from '../../clock.js';
-import { StoreValidationError } from '../errors.js';
 import { compositeKey } from '../ids.js';
-import { isJsonObject, parseJson, type JsonObject } from '../json.js';
+import { parseJson, type JsonObject } from '../json.js';
 import type { ConversationRef, ConversationStatus } from '../model.js';
 import type { ConversationRepository } from '../store.js';
+import { activeConversationRef } from '../conversation-refs.js';
 import { requireText } from '../validate.js';
 
 /**
@@ -34,15 +34,7 @@ const toRef = (doc: ConversationDoc): ConversationRef => ({
 export function createMongoConversations(col: Collection<ConversationDoc>, clock: Clock): ConversationRepository {
   return {
     async save(tenantId, userId, reference) {
-      if (!isJsonObject(reference)) throw new StoreValidationError('a conversation reference must be a JSON object');
-      const ref: ConversationRef = {
-        tenantId: requireText('tenantId', tenantId, 100),
-        userId: requireText('userId', userId, 200),
-        reference,
-        status: 'active',
-        goneReason: null,
-        updatedAt: clock.now(),
-      };
+      const ref = activeConversationRef(tenantId, userId, reference, clock.now());
       await col.replaceOne(
         { _id: compositeKey(tenantId, userId) },
         { tenantId, userId, reference: JSON.stringify(reference), status: 'active', goneReason: null, updatedAt: ref.updatedAt },

@@ -1,9 +1,9 @@
 import type { Database } from 'better-sqlite3';
 import type { Clock } from '../../clock.js';
-import { StoreValidationError } from '../errors.js';
-import { isJsonObject, parseJson, type JsonObject } from '../json.js';
+import { parseJson, type JsonObject } from '../json.js';
 import type { ConversationRef, ConversationStatus } from '../model.js';
 import type { ConversationRepository } from '../store.js';
+import { activeConversationRef } from '../conversation-refs.js';
 import { requireText } from '../validate.js';
 
 interface Row {
@@ -32,15 +32,7 @@ export function createSqliteConversations(db: Database, clock: Clock): Conversat
   const remove = db.prepare('DELETE FROM conversation_refs WHERE tenant_id = ? AND user_id = ?');
   return {
     async save(tenantId, userId, reference) {
-      if (!isJsonObject(reference)) throw new StoreValidationError('a conversation reference must be a JSON object');
-      const ref: ConversationRef = {
-        tenantId: requireText('tenantId', tenantId, 100),
-        userId: requireText('userId', userId, 200),
-        reference,
-        status: 'active',
-        goneReason: null,
-        updatedAt: clock.now(),
-      };
+      const ref = activeConversationRef(tenantId, userId, reference, clock.now());
       save.run(ref.tenantId, ref.userId, JSON.stringify(reference), ref.updatedAt);
       return ref;
     },

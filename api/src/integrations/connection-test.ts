@@ -2,7 +2,7 @@ import { AppError } from '../errors.js';
 import { accessGrants, grants, type GraphAccess } from '../graph/graph-permissions.js';
 import type { IntegrationHealthKeeper, ProblemReport } from '../health/integration-health.js';
 import type { IntegrationContext, IntegrationContexts } from '../ingestion/integration-context.js';
-import { checkSecretExpiry } from '../ingestion/secret-expiry.js';
+import { checkSecretExpiry, SECRET_WARNING_MS, type SecretExpiryCheck } from '../ingestion/secret-expiry.js';
 import { TRANSCRIPT_ONLY_CODES } from '../ingestion/subscriptions.js';
 import type { Clock } from '../clock.js';
 import type { JobQueue } from '../queue/job-queue.js';
@@ -70,6 +70,34 @@ const PERMISSIONS: Array<{ access: GraphAccess; label: string; when: (c: Integra
 export async function testConnection(deps: ConnectionTestDeps, integrationId: string): Promise<ConnectionReport> {
   deps.contexts.forget(integrationId);
   const c = await deps.contexts.get(integrationId);
+  const checks = await runConnectionChecks(c);
+  const add = (check: ConnectionCheck) => checks.push(check);
+
+  const now = deps.clock.now();
+  const failed = checks.filter((x) => x.status === 'fail');
+  if (failed.length > 0) {
+    const first = failed[0]!;
+    await deps.keeper.failed(integrationId, { code: first.code!, message: stripCatalogue(first) });
+  } else {
+    const warnings: ProblemReport[] = checks
+      .filter((x) => x.status === 'warning' && x.code && TRANSCRIPT_ONLY_CODES.includes(x.code))
+      .map((x) => ({ code: x.code!, message: stripCatalogue(x) }));
+    const checked = await deps.keeper.passed(integrationId, warnings.length ? { warnings } : { cleared: TRANSCRIPT_ONLY_CODES });
+    if (checked) {
+      const expiry = await checkSecretExpiry(deps, checked).catch(() => undefined);
+      add(secretExpiryCheck(expiry));
+      if (checked.enabled) await deps.queue.resume(integrationId);
+    }
+  }
+  return { ok: failed.length === 0, checkedAt: now, checks };
+}
+
+/**
+ * The checks themselves, against one integration's clients, without touching its health: "Test
+ * connection" (above) and `npm run doctor` (api/src/doctor/) both run them. Each check stands on its
+ * own; one that cannot be run because an earlier one failed is `skipped`, saying so.
+ */
+export async function runConnectionChecks(c: IntegrationContext): Promise<ConnectionCheck[]> {
   const checks: ConnectionCheck[] = [];
   const add = (check: ConnectionCheck) => checks.push(check);
   const failure = (id: string, label: string, err: unknown, status: CheckStatus = 'fail'): ConnectionCheck => {
@@ -138,26 +166,28 @@ export async function testConnection(deps: ConnectionTestDeps, integrationId: st
       if (missing.length) throw new AppError('GROUP_NOT_FOUND', `No such group: ${missing.join(', ')}.`);
     }, failure);
   }
+  return checks;
+}
 
-  const now = deps.clock.now();
-  const failed = checks.filter((x) => x.status === 'fail');
-  if (failed.length > 0) {
-    const first = failed[0]!;
-    await deps.keeper.failed(integrationId, { code: first.code!, message: stripCatalogue(first) });
-  } else {
-    const warnings: ProblemReport[] = checks
-      .filter((x) => x.status === 'warning' && x.code && TRANSCRIPT_ONLY_CODES.includes(x.code))
-      .map((x) => ({ code: x.code!, message: stripCatalogue(x) }));
-    const checked = await deps.keeper.passed(integrationId, warnings.length ? { warnings } : { cleared: TRANSCRIPT_ONLY_CODES });
-    if (checked) {
-      const expiry = await checkSecretExpiry(deps, checked).catch(() => undefined);
-      if (expiry?.outcome === 'expiring') add({ id: 'secret-expiry', label: 'Client secret expiry', status: 'warning', code: 'SECRET_EXPIRING', message: `The client secret expires on ${expiry.expiresAt.slice(0, 10)}.`, fix: describeError('SECRET_EXPIRING')!.fix });
-      else if (expiry?.outcome === 'fine') add({ id: 'secret-expiry', label: 'Client secret expiry', status: 'pass', message: `The client secret expires on ${expiry.expiresAt.slice(0, 10)}.` });
-      else add({ id: 'secret-expiry', label: 'Client secret expiry', status: 'skipped', message: expiry?.outcome === 'unknown' ? `Not known: ${expiry.reason}.` : 'Not known.' });
-      if (checked.enabled) await deps.queue.resume(integrationId);
-    }
-  }
-  return { ok: failed.length === 0, checkedAt: now, checks };
+/** The "Client secret expiry" check, from what was learnt of the secret in use (undefined: nothing). */
+export function secretExpiryCheck(expiry: SecretExpiryCheck | undefined): ConnectionCheck {
+  const label = 'Client secret expiry';
+  if (expiry?.outcome === 'expiring') return { id: 'secret-expiry', label, status: 'warning', code: 'SECRET_EXPIRING', message: `The client secret expires on ${expiry.expiresAt.slice(0, 10)}.`, fix: describeError('SECRET_EXPIRING')!.fix };
+  if (expiry?.outcome === 'fine') return { id: 'secret-expiry', label, status: 'pass', message: `The client secret expires on ${expiry.expiresAt.slice(0, 10)}.` };
+  return { id: 'secret-expiry', label, status: 'skipped', message: expiry?.outcome === 'unknown' ? `Not known: ${expiry.reason}.` : 'Not known.' };
+}
+
+/**
+ * When the secret in use expires, read from Graph without recording it anywhere (the doctor has no
+ * health to keep; "Test connection" uses checkSecretExpiry, which also records it). Expiring within
+ * `warningMs` is a warning, as in ingestion/secret-expiry.ts.
+ */
+export async function readSecretExpiry(c: IntegrationContext, now: number, warningMs = SECRET_WARNING_MS): Promise<SecretExpiryCheck> {
+  const expiry = await c.graph.ownSecretExpiry();
+  if (!expiry.known) return { outcome: 'unknown', reason: expiry.reason };
+  const left = Date.parse(expiry.expiresAt) - now;
+  if (left > warningMs) return { outcome: 'fine', expiresAt: expiry.expiresAt };
+  return { outcome: 'expiring', expiresAt: expiry.expiresAt, daysLeft: Math.max(0, Math.floor(left / 86_400_000)) };
 }
 
 async function step(

@@ -95,7 +95,10 @@ export async function runDoctor(target: DoctorTarget, now: () => number = Date.n
       checks.push({ id: 'secret-expiry', label: 'Client secret expiry', status: 'skipped', message: 'Not checked: no token.' });
     }
     for (const check of checks) {
-      const hint = check.status === 'fail' && !check.fix ? reachabilityHint(check.code, check.message ?? '', args) : undefined;
+      // from a terminal, the flag that points at the service is the first suspect; the app's own fix
+      // for these codes ("it retries") is for a running app
+      const reachability = !check.fix || REACHABILITY_CODES.has(check.code ?? '');
+      const hint = check.status === 'fail' && reachability ? reachabilityHint(check.code, check.message ?? '', args) : undefined;
       if (hint) check.fix = hint;
     }
     const summary = summarize(checks);
@@ -272,9 +275,11 @@ function flagFor(args: DoctorArgs, path: string[]): string {
 }
 
 /**
- * For a service the doctor could not reach or trust (codes the catalogue leaves without a fix, because
- * in the app they are retried), which flag points at it: the admin's first suspect from a terminal.
+ * For a service the doctor could not reach or trust (codes the app retries by itself), which flag
+ * points at it: the admin's first suspect from a terminal.
  */
+const REACHABILITY_CODES = new Set(['ENTRA_UNAVAILABLE', 'TOKEN_MISSING', 'GRAPH_UNAVAILABLE', 'GRAPH_REQUEST_FAILED', 'GRAPH_TLS_UNTRUSTED', 'KALTURA_UNAVAILABLE', 'KALTURA_REQUEST_FAILED', 'KALTURA_BAD_RESPONSE']);
+
 function reachabilityHint(code: string | undefined, message: string, args: DoctorArgs): string | undefined {
   const untrusted = 'The server\'s certificate is not trusted from this machine: behind a TLS-inspecting proxy (or against the sandbox), give its CA with --ca-file.';
   if (code && /certificate|self[- ]signed|CERT_/i.test(message)) return untrusted;

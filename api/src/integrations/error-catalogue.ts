@@ -1,5 +1,6 @@
 /**
- * What an admin sees for each blocking error: the admin guide's words where Kaltura's integration has
+ * What an admin sees for each error the product can show (integration health, the connection test,
+ * a recording's or a card's history): the admin guide's words where Kaltura's integration has
  * them (reference/kaltura-teams-integration-admin-guide.txt, "Troubleshooting"), and the fix. Codes
  * are stable: the tab, the API and the store refer to them.
  */
@@ -92,6 +93,78 @@ export const errorCatalogue = {
   DEFAULT_USER_NOT_FOUND: {
     message: 'The default Kaltura user for recordings does not exist.',
     fix: 'Create the user in KMC, or choose another default user.',
+  },
+  INTEGRATION_SETTINGS_INVALID: {
+    message: "The integration's stored settings are no longer valid.",
+    fix: 'Open the integration in the admin console, correct the field it names and save.',
+  },
+  MISSING_APPLICATION_PERMISSION: {
+    message: "The application credentials are missing the 'Application.Read.All' permission, so the app cannot warn before the client secret expires.",
+    fix: 'Optional: add the Microsoft Graph application permission Application.Read.All and grant admin consent.',
+  },
+  ENTRA_UNAVAILABLE: {
+    message: 'Entra ID could not be reached to sign in.',
+    fix: 'Usually passing: the app retries. If it lasts, check the app\'s outbound network and ENTRA_AUTHORITY_HOST.',
+  },
+  GRAPH_UNAVAILABLE: {
+    message: 'Microsoft Graph could not be reached or answered with a server error.',
+    fix: 'Usually passing: the app retries with backoff. If it lasts, check the app\'s outbound network and GRAPH_BASE_URL.',
+  },
+  GRAPH_THROTTLED: {
+    message: 'Microsoft Graph asked the app to slow down (HTTP 429).',
+    fix: 'Nothing to do: the app waits as long as Graph asks and tries again.',
+  },
+  GRAPH_TLS_UNTRUSTED: {
+    message: "Microsoft Graph's certificate is not trusted by the app.",
+    fix: 'A proxy that inspects TLS needs its certificate authority in EXTRA_CA_FILE; verification is never turned off.',
+  },
+  KALTURA_UNAVAILABLE: {
+    message: 'Kaltura could not be reached or answered with a server error.',
+    fix: 'Usually passing: the app retries with backoff. If it lasts, check the integration\'s Kaltura service URL and the app\'s outbound network.',
+  },
+  ORGANIZER_UNKNOWN: {
+    message: 'Graph named no organizer for the meeting, so the recording has no owner to archive it for.',
+    fix: 'Retry the recording from the Recordings panel; if it fails again, the meeting may have been deleted.',
+  },
+  JOB_STALLED: {
+    message: 'The worker handling this recording stopped several times in the middle of it.',
+    fix: 'Check that the app has enough memory and is not being restarted; then Retry the recording.',
+  },
+  BOT_USER_UNREACHABLE: {
+    message: "The bot cannot message this person: the app is not installed for them, or they blocked the bot.",
+    fix: 'Ask them to add the app in Teams (or install it for everyone with an app setup policy), or turn on proactive install for the integration.',
+  },
+  BOT_CONVERSATION_NOT_FOUND: {
+    message: "The person's chat with the bot no longer exists.",
+    fix: 'It comes back when they open the app in Teams again; nothing else to do.',
+  },
+  NOTIFIER_NOT_CONFIGURED: {
+    message: 'No bot is configured, so nobody is sent a card.',
+    fix: 'Set BOT_ID and BOT_PASSWORD (or BOT_TYPE=UserAssignedMsi) in the app settings and restart it.',
+  },
+  TEAMS_APP_ID_MISSING: {
+    message: "Proactive install is on, but the app does not know its Teams app id, so it cannot find itself in the catalog.",
+    fix: "Set TEAMS_APP_ID (the app package's manifest id) in the app settings and restart it, or turn proactive install off.",
+  },
+  BOT_AUTH_FAILED: {
+    message: "Entra ID refused the bot's credentials.",
+    fix: "Check BOT_ID, BOT_TENANT_ID and BOT_PASSWORD (create a new secret for the bot's app registration if it expired).",
+  },
+  BOT_UNAUTHORIZED: {
+    message: "The Bot Connector refused the bot's token, or does not know the bot.",
+    fix: 'Check that the Azure Bot resource uses this BOT_ID as its Microsoft App ID and has the Teams channel on.',
+  },
+  BOT_THROTTLED: {
+    message: 'The Bot Connector asked the bot to slow down (HTTP 429).',
+    fix: 'Nothing to do: the card is sent once the connector lets it, after the wait it asks for.',
+  },
+  BOT_TRANSIENT: {
+    message: 'The Bot Connector or the token endpoint could not be reached or had an outage.',
+    fix: 'Nothing to do: the card is retried with backoff.',
+  },
+  BOT_REJECTED: {
+    message: 'The Bot Connector refused the card.',
+    fix: 'The card is not retried; the message in the recording\'s history says why.',
   },
 } as const satisfies Record<string, CatalogueEntry>;
 

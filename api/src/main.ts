@@ -16,6 +16,7 @@ import { adminAlertFor } from './health/health-event.js';
 import { alertAdminsJob } from './ingestion/job-kinds.js';
 import { createBodyBudget } from './http/body-budget.js';
 import { registerGraphWebhooks } from './http/graph-webhook-routes.js';
+import { registerLegalRoutes } from './http/legal-routes.js';
 import { registerTabRoutes } from './http/tab-routes.js';
 import { storeReadiness } from './http/readiness.js';
 import { createHttpServer, listen } from './http/server.js';
@@ -154,6 +155,7 @@ export async function startApp(config: AppConfig, logger: Logger, overrides: App
     const signIn = clientConfig(config);
     registerAdminRoutes(server, { service, authenticate, bodies, clientConfig: () => signIn, logger });
     registerTabRoutes(server, { dir: config.tabDir, logger });
+    registerLegalRoutes(server);
     if (bot) {
       const turn = { memory: store.conversations, reader: createServiceReader(service, store.admins), consoleUrl: config.consoleUrl };
       registerMessagesRoute(server, { bot, bodies, logger, onActivity: (activity) => handleTurn(activity, turn) });

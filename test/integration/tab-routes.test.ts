@@ -107,6 +107,19 @@ describe('the admin console under /tab/', () => {
     assert.equal(root.headers.location, '/tab/');
   });
 
+  it('the privacy statement and terms the app package links to are served, with a strict CSP', async () => {
+    for (const [path, words] of [
+      ['/privacy', /keeps no copy[\s\S]*encrypted \(AES-256-GCM\)/],
+      ['/terms', /MIT License/],
+    ] as const) {
+      const page = await raw(port, path);
+      assert.equal(page.status, 200, path);
+      assert.match(String(page.headers['content-type']), /^text\/html/);
+      assert.match(page.body, words);
+      assert.match(String(page.headers['content-security-policy']), /default-src 'none'/);
+    }
+  });
+
   it('/tab/ is index.html, revalidated on every load', async () => {
     const a = await raw(port, '/tab/?theme=default');
     assert.equal(a.status, 200);

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { contentStream } from '../content/deterministic-content.js';
 import type { Router } from '../emulator/router.js';
-import type { FixtureMeeting, FixtureRecording, FixtureTranscript } from '../fixture/schema.js';
+import type { FixtureCallRecording, FixtureCallTranscript, FixtureMeeting, FixtureRecording, FixtureTranscript } from '../fixture/schema.js';
 import { permissions, requireAccessPolicy, requireAnyRole, requireTranscriptAccess } from './graph-auth.js';
 import { artifactJson } from './graph-resources.js';
 import { mount, pathUser, type GraphContext, type GraphDeps } from './graph-route.js';
@@ -52,26 +52,41 @@ export function mountArtifactRoutes(router: Router, deps: GraphDeps): void {
       const meeting = authorizedMeeting(ctx, kind);
       const a = visibleArtifact(ctx, meeting, kind);
       if (kind === 'transcript') requireVttFormat(ctx);
-      const at = new Date().toISOString();
-      const record = (r: { status: number; range: string | null; served: [number, number] | null; bytesSent: number; complete: boolean }) =>
-        pushCapped(ctx.store.contentFetches, { at, kind, id: a.item.id, meetingId: meeting.id, method: ctx.req.method, via: 'graph', authorization: true, ...r });
-      if (kind === 'recording' && ctx.store.settings.contentRedirect && ctx.store.downloadBase) {
-        const token = randomBytes(18).toString('base64url');
-        ctx.store.downloads.set(token, { kind, id: a.item.id, meetingId: meeting.id, expiresAt: Date.now() + DOWNLOAD_GRANT_MS });
-        record({ status: 302, range: ctx.req.headers.range ?? null, served: null, bytesSent: 0, complete: false });
-        ctx.res.writeHead(302, { location: `${ctx.store.downloadBase}/download/${token}?tempauth=1`, 'content-length': '0' });
-        ctx.res.end();
-        return;
-      }
-      try {
-        record(await sendRanged(ctx.req, ctx.res, rangedBodyOf(a)));
-      } catch (err) {
-        if (err instanceof GraphHttpError && err.status === 416) {
-          record({ status: 416, range: ctx.req.headers.range ?? null, served: null, bytesSent: 0, complete: false });
-        }
-        throw err;
-      }
+      await sendArtifactContent(ctx, a, { meetingId: meeting.id });
     });
+  }
+}
+
+/**
+ * `/content` of a recording or transcript, meeting or ad hoc call: streamed with Range, or, for a
+ * recording when `contentRedirect` is on, a 302 to a pre-authenticated URL on the download host.
+ * Every answer is recorded in the state's contentFetches.
+ */
+export async function sendArtifactContent(
+  ctx: GraphContext,
+  a: Parameters<typeof rangedBodyOf>[0],
+  where: { meetingId: string | null; callId?: string },
+): Promise<void> {
+  const kind = a.kind;
+  const at = new Date().toISOString();
+  const ids = { id: a.item.id, meetingId: where.meetingId, ...(where.callId ? { callId: where.callId } : {}) };
+  const record = (r: { status: number; range: string | null; served: [number, number] | null; bytesSent: number; complete: boolean }) =>
+    pushCapped(ctx.store.contentFetches, { at, kind, ...ids, method: ctx.req.method, via: 'graph', authorization: true, ...r });
+  if (kind === 'recording' && ctx.store.settings.contentRedirect && ctx.store.downloadBase) {
+    const token = randomBytes(18).toString('base64url');
+    ctx.store.downloads.set(token, { kind, ...ids, expiresAt: Date.now() + DOWNLOAD_GRANT_MS });
+    record({ status: 302, range: ctx.req.headers.range ?? null, served: null, bytesSent: 0, complete: false });
+    ctx.res.writeHead(302, { location: `${ctx.store.downloadBase}/download/${token}?tempauth=1`, 'content-length': '0' });
+    ctx.res.end();
+    return;
+  }
+  try {
+    record(await sendRanged(ctx.req, ctx.res, rangedBodyOf(a)));
+  } catch (err) {
+    if (err instanceof GraphHttpError && err.status === 416) {
+      record({ status: 416, range: ctx.req.headers.range ?? null, served: null, bytesSent: 0, complete: false });
+    }
+    throw err;
   }
 }
 
@@ -109,16 +124,20 @@ function correlationFilter(filter: string): (a: Artifact) => boolean {
 }
 
 /** VTT is the only transcript format left (docx was retired in 2023, reference §2.3). */
-function requireVttFormat(ctx: GraphContext): void {
+export function requireVttFormat(ctx: GraphContext): void {
   const format = queryOption(ctx.req, 'format');
   if (format !== undefined && format.toLowerCase() !== 'text/vtt') {
     throw graphErrors.badRequest(`The format '${format}' is not supported. Supported format: text/vtt.`);
   }
 }
 
-export function rangedBodyOf(a: Artifact): RangedBody {
+/** The content of a recording (deterministic bytes from its seed) or a transcript (its VTT), meeting or call. */
+export function rangedBodyOf(a: {
+  kind: ArtifactKind;
+  item: FixtureRecording | FixtureTranscript | FixtureCallRecording | FixtureCallTranscript;
+}): RangedBody {
   if (a.kind === 'recording') {
-    const r = a.item as FixtureRecording;
+    const r = a.item as FixtureRecording | FixtureCallRecording;
     return {
       size: r.size,
       contentType: 'video/mp4',
@@ -126,7 +145,7 @@ export function rangedBodyOf(a: Artifact): RangedBody {
       open: (start, end) => contentStream(r.seed, r.size, start, end),
     };
   }
-  const vtt = Buffer.from((a.item as FixtureTranscript).vtt, 'utf8');
+  const vtt = Buffer.from((a.item as FixtureTranscript | FixtureCallTranscript).vtt, 'utf8');
   return {
     size: vtt.length,
     contentType: 'text/vtt',

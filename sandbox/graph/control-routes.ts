@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { sendJson } from '../emulator/respond.js';
 import { Router } from '../emulator/router.js';
-import { notifyAvailable, sendLifecycle } from './change-notifications.js';
+import { notifyAvailable, notifyCallAvailable, sendLifecycle } from './change-notifications.js';
 import { isLive, type ArtifactKind, type DeliveryRecord, type GraphStore } from './graph-store.js';
 
 /**
  * Graph-specific control API (beside the common fixture/reset/faults/requests/state routes):
- *   POST /__control/recordings/{id}/available     make visible now + change notifications
+ *   POST /__control/recordings/{id}/available     make visible now + change notifications (a meeting's
+ *                                                 or an ad hoc call's recording: their ids never collide)
  *   POST /__control/transcripts/{id}/available    same for a transcript
  *   POST /__control/subscriptions/{id}/lifecycle  {"lifecycleEvent": "reauthorizationRequired"|"subscriptionRemoved"|"missed"}
  *   POST /__control/subscriptions/{id}/expire     expire it now (no notification, as in Graph)
@@ -38,20 +39,34 @@ export function createControlRoutes(store: GraphStore): Router {
   for (const [segment, kind] of [['recordings', 'recording'], ['transcripts', 'transcript']] as const) {
     router.post(`/__control/${segment}/:id/available`, async (req, res) => {
       const a = store.artifact(kind as ArtifactKind, req.params.id!);
-      if (!a) {
-        sendJson(res, 404, { error: `no ${kind} '${req.params.id}' in the fixture` });
+      if (a) {
+        const madeAvailable = store.makeAvailable(a);
+        const deliveries = madeAvailable ? await notifyAvailable(store, a) : [];
+        sendJson(res, 200, {
+          kind,
+          id: a.item.id,
+          meetingId: a.meeting.id,
+          organizerId: a.meeting.organizerId,
+          madeAvailable,
+          notifications: deliveries.map(deliverySummary),
+        });
         return;
       }
-      const madeAvailable = store.makeAvailable(a);
-      const deliveries = madeAvailable ? await notifyAvailable(store, a) : [];
-      sendJson(res, 200, {
-        kind,
-        id: a.item.id,
-        meetingId: a.meeting.id,
-        organizerId: a.meeting.organizerId,
-        madeAvailable,
-        notifications: deliveries.map(deliverySummary),
-      });
+      const c = store.callArtifact(kind as ArtifactKind, req.params.id!);
+      if (c) {
+        const madeAvailable = store.makeAvailable(c);
+        const deliveries = madeAvailable ? await notifyCallAvailable(store, c) : [];
+        sendJson(res, 200, {
+          kind,
+          id: c.item.id,
+          callId: c.call.id,
+          initiatorId: c.call.initiatorId,
+          madeAvailable,
+          notifications: deliveries.map(deliverySummary),
+        });
+        return;
+      }
+      sendJson(res, 404, { error: `no ${kind} '${req.params.id}' in the fixture` });
     });
   }
 

@@ -17,13 +17,22 @@ export function createDownloadHost(store: GraphStore): EmulatorBehaviour {
   const routes = new Router().get('/download/:token', async (req, res) => {
     const at = new Date().toISOString();
     const grant = store.downloads.get(req.params.token!);
-    const artifact = grant && store.artifact(grant.kind, grant.id);
+    const artifact = grant && (grant.callId ? store.callArtifact(grant.kind, grant.id) : store.artifact(grant.kind, grant.id));
     const authorization = req.headers.authorization !== undefined;
     if (!grant || !artifact || grant.expiresAt < Date.now()) {
       sendJson(res, 401, { error: { code: 'unauthenticated', message: 'The download link is invalid or has expired.' } });
       return;
     }
-    const base = { at, kind: grant.kind, id: grant.id, meetingId: grant.meetingId, method: req.method, via: 'download' as const, authorization };
+    const base = {
+      at,
+      kind: grant.kind,
+      id: grant.id,
+      meetingId: grant.meetingId,
+      ...(grant.callId ? { callId: grant.callId } : {}),
+      method: req.method,
+      via: 'download' as const,
+      authorization,
+    };
     if (authorization) {
       pushCapped(store.contentFetches, { ...base, range: req.headers.range ?? null, status: 401, served: null, bytesSent: 0, complete: false });
       sendJson(res, 401, { error: { code: 'invalidRequest', message: 'A pre-authenticated download URL takes no Authorization header.' } });

@@ -65,6 +65,10 @@ export const permissions = {
   readMeeting: ['OnlineMeetings.Read.All', 'OnlineMeetings.ReadWrite.All'],
   readRecording: ['OnlineMeetingRecording.Read.All'],
   readTranscript: ['OnlineMeetingTranscript.Read.All'],
+  // ad hoc calls (adhoccall-getallrecordings, callrecording-get "for ad hoc calls"): their own
+  // permissions, nothing broader; the meeting ones do not grant them
+  readCallRecording: ['CallRecordings.Read.All'],
+  readCallTranscript: ['CallTranscripts.Read.All'],
   readApplication: ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
   // appcatalogs-list-teamsapps: application AppCatalog.Read.All, higher AppCatalog.ReadWrite.All (the
   // Directory.* ones it also names are delegated only)
@@ -95,7 +99,10 @@ export function requireCheckMemberGroups(caller: Caller): void {
   }
 }
 
-/** The Teams application access policy gates every meeting, recording and transcript read. */
+/**
+ * The Teams application access policy gates every meeting, recording and transcript read (for ad hoc
+ * calls too: an inference, see adhoc-call-routes.ts).
+ */
 export function requireAccessPolicy(caller: Caller): void {
   if (!caller.app?.applicationAccessPolicy) throw graphErrors.noAccessPolicy();
 }

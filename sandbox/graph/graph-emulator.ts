@@ -1,6 +1,7 @@
 import type { EmulatorBehaviour } from '../emulator/emulator-server.js';
 import { Router } from '../emulator/router.js';
 import type { TokenKeys } from '../entra/token-keys.js';
+import { mountAdhocCallRoutes } from './adhoc-call-routes.js';
 import { mountArtifactRoutes } from './artifact-routes.js';
 import { createControlRoutes } from './control-routes.js';
 import { mountDirectoryRoutes } from './directory-routes.js';
@@ -13,7 +14,7 @@ import { mountTeamworkRoutes } from './teamwork-routes.js';
 
 /**
  * The emulated Microsoft Graph: directory reads, online meetings, recordings and transcripts (with
- * streamed, ranged content), getAll… and delta paging, webhook subscriptions with real deliveries to
+ * streamed, ranged content), getAll… and delta paging, ad hoc calls' recordings and transcripts, webhook subscriptions with real deliveries to
  * the app, and the Teams app's catalog entry and per-user installs. Every route is served under /v1.0
  * and /beta. See reference/microsoft-graph.md §2–§6 and reference/teams-platform.md ("Proactive install
  * via Graph").
@@ -49,6 +50,7 @@ export function createGraphEmulator(deps: { keys: TokenKeys }): GraphEmulatorBeh
   mountDirectoryRoutes(routes, graphDeps);
   mountMeetingRoutes(routes, graphDeps);
   mountArtifactRoutes(routes, graphDeps);
+  mountAdhocCallRoutes(routes, graphDeps);
   mountSubscriptionRoutes(routes, graphDeps);
   mountTeamworkRoutes(routes, graphDeps, (install) => {
     for (const listener of installListeners) {
@@ -127,6 +129,19 @@ function graphState(store: GraphStore): unknown {
       organizerId: a.meeting.organizerId,
       available: a.visibleSeq !== undefined,
       availableAt: a.availableAt ?? null,
+    })),
+    calls: store.fixture.calls.map((c) => ({
+      id: c.id,
+      initiatorId: c.initiatorId,
+      participants: c.participants,
+      startDateTime: c.startDateTime,
+      endDateTime: c.endDateTime,
+      artifacts: [...c.recordings.map((r) => ['recording', r.id] as const), ...c.transcripts.map((t) => ['transcript', t.id] as const)].map(
+        ([kind, id]) => {
+          const a = store.callArtifact(kind, id);
+          return { kind, id, available: a?.visibleSeq !== undefined, availableAt: a?.availableAt ?? null };
+        },
+      ),
     })),
     denials: store.denials,
     teamsApp: {

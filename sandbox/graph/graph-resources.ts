@@ -65,7 +65,7 @@ export function directoryObjectJson(o: FixtureUser | FixtureGroup): Record<strin
     : { '@odata.type': '#microsoft.graph.group', ...groupJson(o) };
 }
 
-function teamworkUser(userId: string, tenantId: string): Record<string, unknown> {
+export function teamworkUser(userId: string, tenantId: string): Record<string, unknown> {
   return {
     '@odata.type': '#microsoft.graph.teamworkUserIdentity',
     id: userId,

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import type {
   Fixture,
+  FixtureCall,
+  FixtureCallRecording,
+  FixtureCallTranscript,
   FixtureGroup,
   FixtureMeeting,
   FixtureRecording,
@@ -25,6 +28,26 @@ export interface Artifact<T extends FixtureRecording | FixtureTranscript = Fixtu
   availableAt?: string;
 }
 
+/**
+ * A recording or transcript of an ad hoc call (1:1, group, PSTN). Kept apart from meeting artifacts:
+ * the meeting APIs never see these, and the adhocCalls APIs never see a meeting's.
+ */
+export interface CallArtifact<T extends FixtureCallRecording | FixtureCallTranscript = FixtureCallRecording | FixtureCallTranscript> {
+  kind: ArtifactKind;
+  item: T;
+  call: FixtureCall;
+  /** recordings[i] and transcripts[i] of one call share it: `{guid}-{yyyyMMdd_HHmmss}` as in Graph's examples */
+  contentCorrelationId: string;
+  /** the fixture's times, or the call's when the item has none */
+  createdDateTime: string;
+  endDateTime: string;
+  visibleSeq?: number;
+  availableAt?: string;
+}
+
+/** Either kind of artifact, as far as visibility and content are concerned. */
+export type AnyArtifact = Artifact | CallArtifact;
+
 export interface GraphSettings {
   /** default page size of getAllRecordings/getAllTranscripts and their delta; small so paging is exercised */
   pageSize: number;
@@ -45,14 +68,24 @@ export const defaultSettings = (): GraphSettings => ({ pageSize: 2, validationTi
 export interface DownloadGrant {
   kind: ArtifactKind;
   id: string;
-  meetingId: string;
+  meetingId: string | null;
+  /** set for an ad hoc call's recording */
+  callId?: string;
   expiresAt: number;
 }
 
 export type SubscriptionTarget =
   | { kind: ArtifactKind; scope: 'tenant' }
   | { kind: ArtifactKind; scope: 'organizer'; userId: string }
-  | { kind: ArtifactKind; scope: 'meeting'; meetingId: string };
+  | { kind: ArtifactKind; scope: 'meeting'; meetingId: string }
+  // ad hoc calls: communications/adhocCalls/getAll…, users/{id}/adhocCalls/getAll…, communications/adhocCalls/{id}/…
+  | { kind: ArtifactKind; scope: 'adhocTenant' }
+  | { kind: ArtifactKind; scope: 'adhocUser'; userId: string }
+  | { kind: ArtifactKind; scope: 'adhocCall'; callId: string };
+
+export function isAdhocTarget(t: SubscriptionTarget): boolean {
+  return t.scope === 'adhocTenant' || t.scope === 'adhocUser' || t.scope === 'adhocCall';
+}
 
 export interface Subscription {
   id: string;
@@ -91,7 +124,10 @@ export interface ContentFetchRecord {
   at: string;
   kind: ArtifactKind;
   id: string;
-  meetingId: string;
+  /** null for an ad hoc call's recording or transcript */
+  meetingId: string | null;
+  /** set for an ad hoc call's recording or transcript */
+  callId?: string;
   method: string;
   /** the Range header as sent, or null */
   range: string | null;
@@ -147,6 +183,9 @@ export class GraphStore {
   groups = new Map<string, FixtureGroup>();
   meetings = new Map<string, FixtureMeeting>();
   artifacts = new Map<string, Artifact>();
+  /** ad hoc calls by lowercased id */
+  calls = new Map<string, FixtureCall>();
+  callArtifacts = new Map<string, CallArtifact>();
   subscriptions = new Map<string, Subscription>();
   deliveries: DeliveryRecord[] = [];
   contentFetches: ContentFetchRecord[] = [];
@@ -170,6 +209,8 @@ export class GraphStore {
     this.groups = new Map(fixture.groups.map((g) => [g.id.toLowerCase(), g]));
     this.meetings = new Map(fixture.meetings.map((m) => [m.id, m]));
     this.artifacts = new Map();
+    this.calls = new Map(fixture.calls.map((c) => [c.id.toLowerCase(), c]));
+    this.callArtifacts = new Map();
     this.subscriptions = new Map();
     this.deliveries = [];
     this.contentFetches = [];
@@ -194,10 +235,32 @@ export class GraphStore {
       meeting.recordings.forEach((r, i) => add('recording', r, i));
       meeting.transcripts.forEach((t, i) => add('transcript', t, i));
     }
+    const callsVisible: CallArtifact[] = [];
+    for (const call of fixture.calls) {
+      const add = (kind: ArtifactKind, item: FixtureCallRecording | FixtureCallTranscript, index: number): void => {
+        const artifact: CallArtifact = {
+          kind,
+          item,
+          call,
+          contentCorrelationId: `${derivedGuid('adhoc-correlation', call.id, String(index))}-${correlationStamp(call.startDateTime)}`,
+          createdDateTime: item.createdDateTime ?? call.startDateTime,
+          endDateTime: item.endDateTime ?? call.endDateTime,
+        };
+        this.callArtifacts.set(artifactKey(kind, item.id), artifact);
+        if (item.available) callsVisible.push(artifact);
+      };
+      call.recordings.forEach((r, i) => add('recording', r, i));
+      call.transcripts.forEach((t, i) => add('transcript', t, i));
+    }
     initiallyVisible.sort((a, b) => compareArtifacts(a, b));
     for (const a of initiallyVisible) {
       a.visibleSeq = ++this.seq;
       a.availableAt = a.item.createdDateTime;
+    }
+    callsVisible.sort(compareCallArtifacts);
+    for (const a of callsVisible) {
+      a.visibleSeq = ++this.seq;
+      a.availableAt = a.createdDateTime;
     }
   }
 
@@ -214,12 +277,20 @@ export class GraphStore {
     return this.artifacts.get(artifactKey(kind, id));
   }
 
-  visible(a: Artifact | undefined): a is Artifact {
+  callArtifact(kind: ArtifactKind, id: string): CallArtifact | undefined {
+    return this.callArtifacts.get(artifactKey(kind, id));
+  }
+
+  call(id: string): FixtureCall | undefined {
+    return this.calls.get(id.toLowerCase());
+  }
+
+  visible<A extends AnyArtifact>(a: A | undefined): a is A {
     return a !== undefined && a.visibleSeq !== undefined;
   }
 
-  /** Makes a hidden recording or transcript visible; false when it already was. */
-  makeAvailable(a: Artifact): boolean {
+  /** Makes a hidden recording or transcript (of a meeting or a call) visible; false when it already was. */
+  makeAvailable(a: AnyArtifact): boolean {
     if (a.visibleSeq !== undefined) return false;
     a.visibleSeq = ++this.seq;
     a.availableAt = new Date().toISOString();
@@ -283,6 +354,22 @@ export function artifactKey(kind: ArtifactKind, id: string): string {
  */
 export function createdAt(a: Artifact): string {
   return a.availableAt ?? a.item.createdDateTime;
+}
+
+/** Graph's correlation suffix, e.g. 20251007_072521 (reference: adhoccall-getallrecordings example). */
+function correlationStamp(iso: string): string {
+  const d = new Date(iso).toISOString();
+  return `${d.slice(0, 4)}${d.slice(5, 7)}${d.slice(8, 10)}_${d.slice(11, 13)}${d.slice(14, 16)}${d.slice(17, 19)}`;
+}
+
+/** An ad hoc call artifact's createdDateTime: like a meeting's, the release time for one held back. */
+export function callCreatedAt(a: CallArtifact): string {
+  return a.availableAt ?? a.createdDateTime;
+}
+
+export function compareCallArtifacts(a: CallArtifact, b: CallArtifact): number {
+  const t = Date.parse(callCreatedAt(a)) - Date.parse(callCreatedAt(b));
+  return t !== 0 ? t : a.item.id < b.item.id ? -1 : a.item.id > b.item.id ? 1 : 0;
 }
 
 /** getAll* order: oldest first, ties broken by id so pages are stable. */

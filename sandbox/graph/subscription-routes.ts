@@ -10,13 +10,14 @@ import {
   LIFECYCLE_REQUIRED_AFTER_MINUTES,
   MINUTE,
   parseResource,
+  requireResourceVersion,
   requireSubscriptionPermission,
   requireValidated,
 } from './subscription-rules.js';
 import { notificationUrlProblem } from './webhook-delivery.js';
 
 /**
- * `/subscriptions` for recordings and transcripts (reference §4.1–§4.2): create with the validation
+ * `/subscriptions` for recordings and transcripts of meetings and ad hoc calls (reference §4.1–§4.2): create with the validation
  * handshake, get, list, renew (PATCH), delete, reauthorize. Lifetime at most 4,320 minutes; beyond one
  * hour a lifecycleNotificationUrl is required.
  */
@@ -34,6 +35,7 @@ export function mountSubscriptionRoutes(router: Router, deps: GraphDeps): void {
     if (!changeType || changeType.split(',').some((c) => c.trim() !== 'created')) {
       throw extensionError('Create', 'BadRequest', `Change type '${changeType}' is not supported for this resource; only 'created' is.`);
     }
+    requireResourceVersion(target, resource, ctx.version);
     requireSubscriptionPermission(ctx.caller, target, 'Create');
     const notificationUrl = stringField(body, 'notificationUrl');
     const lifecycleNotificationUrl = stringField(body, 'lifecycleNotificationUrl') ?? null;

@@ -1,6 +1,6 @@
 import { hasAny, permissions, type Caller } from './graph-auth.js';
 import type { GraphContext } from './graph-route.js';
-import type { SubscriptionTarget } from './graph-store.js';
+import { isAdhocTarget, type SubscriptionTarget } from './graph-store.js';
 import { GraphHttpError, graphErrors } from './graph-wire.js';
 import { validateEndpoint, type ValidationOutcome } from './webhook-delivery.js';
 
@@ -14,8 +14,9 @@ export const LIFECYCLE_REQUIRED_AFTER_MINUTES = 60;
 export const MINUTE = 60_000;
 
 /**
- * The resources of reference §4.1: tenant-wide, per organizer, per meeting. Leading `/` and the
- * `('{id}')` key form are accepted.
+ * The resources of reference §4.1 (tenant-wide, per organizer, per meeting) and their ad hoc call
+ * counterparts (tenant-wide, per initiating user, per call; see adhoc-call-routes.ts). Leading `/`
+ * and the `('{id}')` key form are accepted.
  */
 export function parseResource(resource: string): SubscriptionTarget | undefined {
   const r = resource.trim().replace(/^\//, '');
@@ -26,6 +27,12 @@ export function parseResource(resource: string): SubscriptionTarget | undefined 
   if (m) return { kind: kindOf(m[3]!), scope: 'organizer', userId: m[1] ?? m[2]! };
   m = new RegExp(`^communications/onlineMeetings${key}/(recordings|transcripts)$`, 'i').exec(r);
   if (m) return { kind: kindOf(m[3]!), scope: 'meeting', meetingId: m[1] ?? decodeSafe(m[2]!) };
+  m = /^communications\/adhocCalls\/getAll(Recordings|Transcripts)$/i.exec(r);
+  if (m) return { kind: kindOf(m[1]!), scope: 'adhocTenant' };
+  m = new RegExp(`^users${key}/adhocCalls/getAll(Recordings|Transcripts)$`, 'i').exec(r);
+  if (m) return { kind: kindOf(m[3]!), scope: 'adhocUser', userId: m[1] ?? m[2]! };
+  m = new RegExp(`^communications/adhocCalls${key}/(recordings|transcripts)$`, 'i').exec(r);
+  if (m) return { kind: kindOf(m[3]!), scope: 'adhocCall', callId: m[1] ?? decodeSafe(m[2]!) };
   return undefined;
 }
 
@@ -48,10 +55,35 @@ export function extensionError(operation: string, status: 'BadRequest' | 'Forbid
 }
 
 export function requireSubscriptionPermission(caller: Caller, target: SubscriptionTarget, operation: string): void {
-  const needed = target.kind === 'recording' ? permissions.readRecording : permissions.readTranscript;
+  const adhoc = isAdhocTarget(target);
+  const needed = adhoc
+    ? target.kind === 'recording'
+      ? permissions.readCallRecording
+      : permissions.readCallTranscript
+    : target.kind === 'recording'
+      ? permissions.readRecording
+      : permissions.readTranscript;
+  if (target.scope === 'adhocCall' && target.kind === 'transcript') {
+    // its permissions table: delegated CallTranscripts.Read.All, application "Not supported"
+    const err = extensionError(operation, 'Forbidden', 'The request is not authorized for this user or application.');
+    throw new GraphHttpError(err.status, err.code, err.message, {
+      reason: 'communications/adhocCalls/{id}/transcripts takes no application permission',
+    });
+  }
   if (!hasAny(caller, needed)) {
     const err = extensionError(operation, 'Forbidden', 'The request is not authorized for this user or application.');
     throw new GraphHttpError(err.status, err.code, err.message, { reason: `token roles lack ${needed.join(', ')}` });
+  }
+}
+
+/**
+ * "This resource type is available only on the /beta endpoint", says the change-notifications page of
+ * `communications/adhocCalls/getAllTranscripts`; the March 2026 v1.0 changelog lists the per-user and
+ * per-call ad hoc resources only. The tenant-wide ad hoc recordings resource carries no such note.
+ */
+export function requireResourceVersion(target: SubscriptionTarget, resource: string, version: string): void {
+  if (target.scope === 'adhocTenant' && target.kind === 'transcript' && version !== 'beta') {
+    throw extensionError('Create', 'BadRequest', `The resource '${resource}' is available only on the beta endpoint.`);
   }
 }
 

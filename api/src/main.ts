@@ -138,8 +138,8 @@ export async function startApp(config: AppConfig, logger: Logger, overrides: App
   const readiness = storeReadiness({ store, logger, shuttingDown: () => shuttingDown });
   const server = createHttpServer({ logger, readiness, limits: config.http });
   const bodies = createBodyBudget(config.http.body);
-  registerGraphWebhooks(server, { subscriptions: store.subscriptions, jobs: queue, logger, now: () => clock.now(), bodies });
   if (config.role !== 'worker') {
+    registerGraphWebhooks(server, { subscriptions: store.subscriptions, jobs: queue, logger, now: () => clock.now(), bodies });
     const verify = createSsoAuthenticator(
       {
         authorityHost: config.entra.authorityHost,

@@ -3,6 +3,7 @@
  * from its flags, and its secrets from environment variables the flags name (never from a flag, so
  * they stay out of shell history and `ps`). api/src/config.ts stays the app's own reader.
  */
+import { CodedError } from '../errors.js';
 
 export const DEFAULTS = {
   secretEnv: 'ARCHIVER_CLIENT_SECRET',
@@ -64,7 +65,8 @@ Output:
   -h, --help                  this text`;
 
 /** A command line the doctor cannot run with: `flag` names what to change. */
-export class UsageError extends Error {
+export class UsageError extends CodedError {
+  readonly code = 'USAGE';
   constructor(
     readonly flag: string,
     message: string,

@@ -39,23 +39,7 @@ export async function notifyAvailable(store: GraphStore, a: Artifact): Promise<D
   const resource = `communications/onlineMeetings('${a.meeting.id}')/${segment}('${a.item.id}')`;
   const odataType = a.kind === 'recording' ? '#Microsoft.Graph.callRecording' : '#Microsoft.Graph.callTranscript';
   const targets = store.liveSubscriptions().filter((s) => covers(s, a, store));
-  return Promise.all(
-    targets.map((sub) =>
-      postNotification(store, 'change', sub.id, sub.notificationUrl, {
-        value: [
-          {
-            subscriptionId: sub.id,
-            changeType: 'created',
-            tenantId: store.fixture.tenant.id,
-            clientState: sub.clientState,
-            subscriptionExpirationDateTime: dotNetDateTimeOffset(sub.expirationDateTime),
-            resource,
-            resourceData: { id: a.item.id, '@odata.type': odataType, '@odata.id': resource },
-          },
-        ],
-      }),
-    ),
-  );
+  return notifyCreated(store, targets, { resource, resourceData: { id: a.item.id, '@odata.type': odataType, '@odata.id': resource } });
 }
 
 /**
@@ -71,6 +55,15 @@ export async function notifyCallAvailable(store: GraphStore, a: CallArtifact): P
   const odataId = `users/${user}/adhoccalls/${a.call.id}/${segment}('${a.item.id}')`;
   const odataType = a.kind === 'recording' ? '#Microsoft.Graph.callRecording' : '#Microsoft.Graph.callTranscript';
   const targets = store.liveSubscriptions().filter((s) => callCovers(s, a, store));
+  return notifyCreated(store, targets, { resource, resourceData: { id: a.item.id, '@odata.type': odataType, '@odata.id': odataId } });
+}
+
+/** One `created` change notification to each subscription, in Graph's envelope. */
+function notifyCreated(
+  store: GraphStore,
+  targets: ReturnType<GraphStore['liveSubscriptions']>,
+  change: { resource: string; resourceData: Record<string, string> },
+): Promise<DeliveryRecord[]> {
   return Promise.all(
     targets.map((sub) =>
       postNotification(store, 'change', sub.id, sub.notificationUrl, {
@@ -81,8 +74,7 @@ export async function notifyCallAvailable(store: GraphStore, a: CallArtifact): P
             tenantId: store.fixture.tenant.id,
             clientState: sub.clientState,
             subscriptionExpirationDateTime: dotNetDateTimeOffset(sub.expirationDateTime),
-            resource,
-            resourceData: { id: a.item.id, '@odata.type': odataType, '@odata.id': odataId },
+            ...change,
           },
         ],
       }),

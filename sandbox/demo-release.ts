@@ -8,13 +8,33 @@ export interface Release {
   subject: string;
 }
 
-/** The recordings and transcripts a fixture holds back, in the order their meetings ended. */
+/**
+ * The recordings and transcripts a fixture holds back, meetings' and ad hoc calls', in the order they
+ * ended. A call's transcript goes first: Teams makes both as the call ends, and with the transcript
+ * already there the entry can name who else spoke.
+ */
 export function pendingReleases(fixture: Fixture): Release[] {
-  const meetings = [...fixture.meetings].sort((a, b) => a.endDateTime.localeCompare(b.endDateTime));
-  return meetings.flatMap((m) => [
-    ...m.recordings.filter((r) => !r.available).map((r) => ({ kind: 'recording' as const, id: r.id, subject: m.subject })),
-    ...m.transcripts.filter((t) => !t.available).map((t) => ({ kind: 'transcript' as const, id: t.id, subject: m.subject })),
-  ]);
+  const name = (id: string) => fixture.users.find((u) => u.id.toLowerCase() === id.toLowerCase())?.displayName ?? id;
+  const sessions = [
+    ...fixture.meetings.map((m) => ({
+      end: m.endDateTime,
+      releases: [
+        ...m.recordings.filter((r) => !r.available).map((r) => ({ kind: 'recording' as const, id: r.id, subject: m.subject })),
+        ...m.transcripts.filter((t) => !t.available).map((t) => ({ kind: 'transcript' as const, id: t.id, subject: m.subject })),
+      ],
+    })),
+    ...(fixture.calls ?? []).map((call) => {
+      const subject = `call of ${name(call.initiatorId)} with ${call.participants.map((p) => p.displayName ?? ('userId' in p && p.userId ? name(p.userId) : p.phoneNumber ?? 'someone')).join(', ')}`;
+      return {
+        end: call.endDateTime,
+        releases: [
+          ...call.transcripts.filter((t) => !t.available).map((t) => ({ kind: 'transcript' as const, id: t.id, subject })),
+          ...call.recordings.filter((r) => !r.available).map((r) => ({ kind: 'recording' as const, id: r.id, subject })),
+        ],
+      };
+    }),
+  ];
+  return sessions.sort((a, b) => a.end.localeCompare(b.end)).flatMap((s) => s.releases);
 }
 
 /**

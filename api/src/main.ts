@@ -14,6 +14,7 @@ import { ConfigError, loadConfig, type AppConfig } from './config.js';
 import { IntegrationHealthKeeper } from './health/integration-health.js';
 import { adminAlertFor } from './health/health-event.js';
 import { alertAdminsJob } from './ingestion/job-kinds.js';
+import { callCatchUpFor } from './ingestion/call-recovery.js';
 import { createBodyBudget } from './http/body-budget.js';
 import { registerGraphWebhooks } from './http/graph-webhook-routes.js';
 import { registerLegalRoutes } from './http/legal-routes.js';
@@ -90,6 +91,11 @@ export async function startApp(config: AppConfig, logger: Logger, overrides: App
     const alert = adminAlertFor(change, clock.now());
     if (alert) await queue.enqueue(alertAdminsJob(alert, change.integration.health.rev));
   });
+  // a call permission granted: the calls recorded without it are found and archived
+  keeper.onChange(async (change) => {
+    const catchUp = callCatchUpFor(change);
+    if (catchUp) await queue.enqueue(catchUp);
+  });
 
   const secretWarningMs = config.secretExpiryWarningDays * 86_400_000;
   const health: HealthDeps = { contexts, keeper, integrations: store.integrations, jobs: store.jobs, clock, logger, secretWarningMs };
@@ -101,6 +107,7 @@ export async function startApp(config: AppConfig, logger: Logger, overrides: App
     clock,
     logger,
     onTranscriptProblem: async (integrationId, err) => void (await keeper.warning(integrationId, err)),
+    onCallProblem: async (integrationId, err) => void (await keeper.warning(integrationId, err)),
   });
   const duties = createDuties({ store, queue, subscriptions, health, clock, logger, periods: config.schedule, retentionMs: config.worker.retentionMs });
   const handlers = createJobHandlers({

@@ -64,6 +64,7 @@ export function createTeamsNotifier(bot: BotConnection, memory: ConversationMemo
 
   const archived = (event: RecordingArchivedEvent, reader: { timeZone?: string; locale?: string }) =>
     archivedCard({
+      ...(event.source === 'call' ? { source: 'call' as const } : {}),
       subject: event.subject,
       startDateTime: event.startDateTime,
       durationMinutes: event.durationMinutes,

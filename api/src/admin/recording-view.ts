@@ -6,6 +6,7 @@ export function recordingView(r: Recording, retryable: boolean) {
   return {
     recordingId: r.recordingId,
     meetingId: r.meetingId,
+    callId: r.callId,
     organizerId: r.organizerId,
     subject: r.subject,
     recordedAt: isoTime(r.recordedAt),

@@ -15,6 +15,7 @@ import { classifyGraphFailure, classifyNetworkFailure, GraphError, type GraphPer
 import { odataString, segment } from './graph-path.js';
 import { accessGrants, grants } from './graph-permissions.js';
 import type {
+  CallArtifactInfo,
   ContentDownload,
   GraphPort,
   MeetingInfo,
@@ -50,6 +51,37 @@ interface RawArtifact {
   endDateTime?: string;
   contentCorrelationId?: string;
   meetingOrganizer?: { user?: { id?: string } };
+}
+
+interface RawCallArtifact {
+  id: string;
+  callId: string;
+  createdDateTime: string;
+  endDateTime?: string;
+  contentCorrelationId?: string;
+  meetingOrganizer?: { user?: { id?: string } };
+}
+
+/** The initiator is the user whose path reached the item; meetingOrganizer names the same user. */
+function toCallArtifact(a: RawCallArtifact, initiatorId: string, callId?: string): CallArtifactInfo {
+  return {
+    id: a.id,
+    meetingId: '',
+    callId: a.callId ?? callId,
+    organizerId: initiatorId,
+    createdDateTime: a.createdDateTime,
+    endDateTime: a.endDateTime,
+    contentCorrelationId: a.contentCorrelationId,
+  };
+}
+
+/** Graph's tenant-wide subscription to ad hoc call transcripts exists on /beta only. */
+const BETA_ONLY_RESOURCES: ReadonlySet<string> = new Set(['communications/adhoccalls/getalltranscripts']);
+
+function subscriptionArea(resource: string): GraphPermissionArea {
+  const r = resource.toLowerCase();
+  if (r.includes('adhoccalls')) return r.includes('transcripts') ? 'callTranscripts' : 'callRecordings';
+  return r.includes('transcripts') ? 'transcripts' : 'recordings';
 }
 
 interface RawParticipant {
@@ -157,6 +189,58 @@ export class GraphAdapter implements GraphPort {
     const window = { from: new Date(Date.now() - 60_000), to: new Date() };
     for await (const _ of this.listRecordings(userId, window)) break;
     if (options.transcripts) for await (const _ of this.listTranscripts(userId, window)) break;
+  }
+
+  async verifyCallAccess(options: { transcripts: boolean }): Promise<void> {
+    await this.requireRole('callRecordings');
+    if (options.transcripts) await this.requireRole('callTranscripts');
+    const someone = await this.call('users', 'list users', (c) => c.api('/users').select('id').top(1).get() as Promise<Page<{ id: string }>>);
+    const userId = someone.value[0]?.id;
+    if (!userId) return;
+    // an empty window runs Graph's own checks (access policy, transcript switch) on the calls path
+    const window = { from: new Date(Date.now() - 60_000), to: new Date() };
+    for await (const _ of this.listCallRecordings(userId, window)) break;
+    if (options.transcripts) for await (const _ of this.listCallTranscripts(userId, window)) break;
+  }
+
+  listCallRecordings(initiatorId: string, window: { from: Date; to: Date }): AsyncIterable<CallArtifactInfo> {
+    return this.listCallArtifacts('callRecordings', 'getAllRecordings', initiatorId, window);
+  }
+
+  listCallTranscripts(initiatorId: string, window: { from: Date; to: Date }): AsyncIterable<CallArtifactInfo> {
+    return this.listCallArtifacts('callTranscripts', 'getAllTranscripts', initiatorId, window);
+  }
+
+  private async *listCallArtifacts(
+    area: 'callRecordings' | 'callTranscripts',
+    fn: string,
+    initiatorId: string,
+    window: { from: Date; to: Date },
+  ): AsyncIterable<CallArtifactInfo> {
+    let next: string | undefined =
+      `/users/${segment(initiatorId)}/adhocCalls/${fn}(userId=${odataString(initiatorId)},` +
+      `startDateTime=${graphDate(window.from, 'start')},endDateTime=${graphDate(window.to, 'end')})`;
+    while (next) {
+      const url: string = next;
+      const page: Page<RawCallArtifact> = await this.call(area, `list ad hoc call ${area === 'callRecordings' ? 'recordings' : 'transcripts'} of ${initiatorId}`, (c) =>
+        c.api(url).get(),
+      );
+      for (const a of page.value) yield toCallArtifact(a, initiatorId);
+      next = page['@odata.nextLink'];
+    }
+  }
+
+  async getCallArtifact(kind: 'recording' | 'transcript', initiatorId: string, callId: string, id: string): Promise<CallArtifactInfo | undefined> {
+    const area = kind === 'recording' ? 'callRecordings' : 'callTranscripts';
+    try {
+      const a: RawCallArtifact = await this.call(area, `get ad hoc call ${kind} ${id}`, (c) =>
+        c.api(`/users/${segment(initiatorId)}/adhocCalls/${segment(callId)}/${kind}s/${segment(id)}`).get(),
+      );
+      return toCallArtifact(a, initiatorId, callId);
+    } catch (err) {
+      if (err instanceof GraphError && err.code === 'GRAPH_NOT_FOUND') return undefined;
+      throw err;
+    }
   }
 
   async grantedPermissions(): Promise<string[]> {
@@ -294,16 +378,17 @@ export class GraphAdapter implements GraphPort {
   }
 
   async downloadRecording(recording: RecordingInfo, offset: number): Promise<ContentDownload> {
-    const path = `/users/${segment(recording.organizerId)}/onlineMeetings/${segment(recording.meetingId)}/recordings/${segment(recording.id)}/content`;
+    const path = `${artifactPath(recording, 'recordings')}/content`;
     const what = `download recording ${recording.id}`;
-    const response = await this.call('recordings', what, (c) => {
+    const area = recording.callId ? 'callRecordings' : 'recordings';
+    const response = await this.call(area, what, (c) => {
       const request = c.api(path).responseType(ResponseType.RAW);
       if (offset > 0) request.header('Range', `bytes=${offset}-`);
       return request.get() as Promise<Response>;
     });
     if (!response.ok) {
       const text = await response.text().catch(() => '');
-      throw classifyGraphFailure(response.status, text, response.headers, 'recordings', what);
+      throw classifyGraphFailure(response.status, text, response.headers, area, what);
     }
     if (!response.body) throw new GraphError('GRAPH_REQUEST_FAILED', `${what}: no body`, { retryable: true });
     const stream = Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>);
@@ -319,13 +404,14 @@ export class GraphAdapter implements GraphPort {
   }
 
   async transcriptVtt(transcript: TranscriptInfo): Promise<string> {
-    const path = `/users/${segment(transcript.organizerId)}/onlineMeetings/${segment(transcript.meetingId)}/transcripts/${segment(transcript.id)}/content`;
+    const path = `${artifactPath(transcript, 'transcripts')}/content`;
     const what = `download transcript ${transcript.id}`;
-    const response = await this.call('transcripts', what, (c) =>
+    const area = transcript.callId ? 'callTranscripts' : 'transcripts';
+    const response = await this.call(area, what, (c) =>
       c.api(path).query({ $format: 'text/vtt' }).responseType(ResponseType.RAW).get() as Promise<Response>,
     );
     const text = await response.text();
-    if (!response.ok) throw classifyGraphFailure(response.status, text, response.headers, 'transcripts', what);
+    if (!response.ok) throw classifyGraphFailure(response.status, text, response.headers, area, what);
     return text;
   }
 
@@ -399,9 +485,11 @@ export class GraphAdapter implements GraphPort {
     clientState: string;
     expirationDateTime: Date;
   }): Promise<SubscriptionInfo> {
-    const area: GraphPermissionArea = input.resource.includes('Transcripts') ? 'transcripts' : 'recordings';
+    const area = subscriptionArea(input.resource);
+    const beta = BETA_ONLY_RESOURCES.has(input.resource.toLowerCase());
+    // renewing and deleting go to v1.0: a subscription is one object whichever version made it
     return this.call(area, `subscribe to ${input.resource}`, (c) =>
-      c.api('/subscriptions').post({
+      c.api('/subscriptions').version(beta ? 'beta' : 'v1.0').post({
         changeType: 'created',
         resource: input.resource,
         notificationUrl: input.notificationUrl,
@@ -432,6 +520,12 @@ export class GraphAdapter implements GraphPort {
       throw err;
     }
   }
+}
+
+/** Where a meeting's or an ad hoc call's artifact lives. */
+function artifactPath(a: RecordingInfo, kind: 'recordings' | 'transcripts'): string {
+  const parent = a.callId ? `adhocCalls/${segment(a.callId)}` : `onlineMeetings/${segment(a.meetingId)}`;
+  return `/users/${segment(a.organizerId)}/${parent}/${kind}/${segment(a.id)}`;
 }
 
 function safeJson(body: unknown): unknown {

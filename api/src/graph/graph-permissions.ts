@@ -2,6 +2,8 @@
 export type GraphAccess =
   | 'recordings'
   | 'transcripts'
+  | 'callRecordings'
+  | 'callTranscripts'
   | 'meetings'
   | 'users'
   | 'groups'
@@ -31,6 +33,9 @@ const GROUP_READERS = ['GroupMember.Read.All', 'Group.Read.All', 'Group.ReadWrit
  *   subscriptions list OnlineMeetingRecording.Read.All only ("higher privileged: not available";
  *   OnlineMeetingArtifact.Read.All covers attendance reports, not recordings);
  * - transcripts: likewise OnlineMeetingTranscript.Read.All only;
+ * - callRecordings / callTranscripts: adhoccall-getallrecordings / -getalltranscripts, callrecording-get
+ *   and calltranscript-get for ad hoc calls, and their subscriptions: CallRecordings.Read.All /
+ *   CallTranscripts.Read.All only ("higher privileged: not available"; the meeting ones do not grant them);
  * - meetings: onlinemeeting-get, OnlineMeetings.Read.All or OnlineMeetings.ReadWrite.All;
  * - users: user-get / user-list, User.Read.All, User.ReadWrite.All, Directory.Read.All, Directory.ReadWrite.All;
  * - groups: checkMemberGroups on a user wants a user reader together with a group reader, or a
@@ -48,6 +53,8 @@ const GROUP_READERS = ['GroupMember.Read.All', 'Group.Read.All', 'Group.ReadWrit
 export const accessGrants: Record<GraphAccess, AccessGrant> = {
   recordings: { least: 'OnlineMeetingRecording.Read.All', code: 'MISSING_RECORDING_PERMISSION', grantedBy: [['OnlineMeetingRecording.Read.All']] },
   transcripts: { least: 'OnlineMeetingTranscript.Read.All', code: 'MISSING_TRANSCRIPT_PERMISSION', grantedBy: [['OnlineMeetingTranscript.Read.All']] },
+  callRecordings: { least: 'CallRecordings.Read.All', code: 'MISSING_CALL_RECORDING_PERMISSION', grantedBy: [['CallRecordings.Read.All']] },
+  callTranscripts: { least: 'CallTranscripts.Read.All', code: 'MISSING_CALL_TRANSCRIPT_PERMISSION', grantedBy: [['CallTranscripts.Read.All']] },
   meetings: {
     least: 'OnlineMeetings.Read.All',
     code: 'MISSING_MEETING_PERMISSION',
@@ -66,7 +73,7 @@ export const accessGrants: Record<GraphAccess, AccessGrant> = {
   subscriptions: {
     least: 'OnlineMeetingRecording.Read.All',
     code: 'MISSING_RECORDING_PERMISSION',
-    grantedBy: [['OnlineMeetingRecording.Read.All'], ['OnlineMeetingTranscript.Read.All']],
+    grantedBy: [['OnlineMeetingRecording.Read.All'], ['OnlineMeetingTranscript.Read.All'], ['CallRecordings.Read.All'], ['CallTranscripts.Read.All']],
   },
   applications: {
     least: 'Application.Read.All',

@@ -27,7 +27,11 @@ export interface MeetingInfo {
 
 export interface RecordingInfo {
   id: string;
+  /** the online meeting's id; '' for an ad hoc call's artifact, which has none */
   meetingId: string;
+  /** set for an ad hoc call's artifact: the call's id */
+  callId?: string;
+  /** the meeting's organizer; for an ad hoc call, the user who started it */
   organizerId: string;
   createdDateTime: string;
   endDateTime?: string;
@@ -35,6 +39,9 @@ export interface RecordingInfo {
 }
 
 export type TranscriptInfo = RecordingInfo;
+
+/** A recording or transcript of an ad hoc call (1:1, group or PSTN call; no meeting behind it). */
+export type CallArtifactInfo = RecordingInfo & { callId: string };
 
 export interface ContentDownload {
   stream: Readable;
@@ -80,7 +87,17 @@ export interface GraphPort {
   meetingRecordings(organizerId: string, meetingId: string): Promise<RecordingInfo[]>;
   /** the transcripts of one meeting */
   meetingTranscripts(organizerId: string, meetingId: string): Promise<TranscriptInfo[]>;
-  /** recording content from `offset` on (HTTP Range), streamed */
+  /**
+   * Ad hoc calls: throws GraphError with the code of what is missing (CallRecordings.Read.All, with
+   * `transcripts` CallTranscripts.Read.All, the access policy, the transcript switch)
+   */
+  verifyCallAccess(options: { transcripts: boolean }): Promise<void>;
+  /** artifacts of the ad hoc calls the user started, created within the window, all pages */
+  listCallRecordings(initiatorId: string, window: { from: Date; to: Date }): AsyncIterable<CallArtifactInfo>;
+  listCallTranscripts(initiatorId: string, window: { from: Date; to: Date }): AsyncIterable<CallArtifactInfo>;
+  /** one ad hoc call artifact; undefined when Graph has none (404) */
+  getCallArtifact(kind: 'recording' | 'transcript', initiatorId: string, callId: string, id: string): Promise<CallArtifactInfo | undefined>;
+  /** recording content (a meeting's or a call's) from `offset` on (HTTP Range), streamed */
   downloadRecording(recording: RecordingInfo, offset: number): Promise<ContentDownload>;
   transcriptVtt(transcript: TranscriptInfo): Promise<string>;
   /** an Entra group by id; undefined when the directory has none (needs GroupMember.Read.All) */

@@ -23,6 +23,8 @@ export interface HealthChange {
   after: HealthSummary;
   /** problem codes present now that were not before (a warning added behind the one shown, say) */
   added: string[];
+  /** problems present before that are gone now (with when they began) */
+  removed: HealthProblem[];
 }
 
 export type HealthListener = (change: HealthChange) => void | Promise<void>;
@@ -46,7 +48,7 @@ const MAX_ROUNDS = 50;
  * Policy: at most one error is kept (the latest blocking cause: nothing works until it is fixed, and
  * the connection test finds the next one), warnings accumulate, and the problem shown is the error, or
  * else the oldest warning. A problem keeps its `since` while its code stays. Listeners hear of every
- * change of state or of the problem shown, and of every problem newly added behind it, once.
+ * change of state or of the problem shown, and of every problem added or removed behind it, once.
  */
 export class IntegrationHealthKeeper {
   private readonly listeners: HealthListener[] = [];
@@ -151,23 +153,25 @@ export class IntegrationHealthKeeper {
         continue;
       }
       const had = new Set(current.health.problems.map((p) => p.code));
-      const added = written.health.problems.map((p) => p.code).filter((code) => !had.has(code));
-      await this.announce(written, summary(current.health), summary(written.health), added);
+      const has = new Set(written.health.problems.map((p) => p.code));
+      const added = [...has].filter((code) => !had.has(code));
+      const removed = current.health.problems.filter((p) => !has.has(p.code));
+      await this.announce(written, summary(current.health), summary(written.health), added, removed);
       return written;
     }
     throw new Error(`the health of integration ${integrationId} kept changing under ${MAX_ROUNDS} writers`);
   }
 
-  private async announce(integration: Integration, before: HealthSummary, after: HealthSummary, added: string[]): Promise<void> {
+  private async announce(integration: Integration, before: HealthSummary, after: HealthSummary, added: string[], removed: HealthProblem[]): Promise<void> {
     const shownChanged = before.state !== after.state || before.code !== after.code;
-    if (!shownChanged && added.length === 0) return;
+    if (!shownChanged && added.length === 0 && removed.length === 0) return;
     if (shownChanged) {
       const level = after.state === 'error' ? 'warn' : 'info';
       this.deps.logger[level]({ integrationId: integration.id, from: before, to: after }, 'integration health changed');
     }
     for (const listener of this.listeners) {
       try {
-        await listener({ integration, before, after, added });
+        await listener({ integration, before, after, added, removed });
       } catch (err) {
         this.deps.logger.warn({ err, integrationId: integration.id }, 'a health listener failed');
       }

@@ -9,6 +9,7 @@ import { recheckPaused, recordBlocking, type HealthDeps } from './health.js';
 import { dutyJob, sweepJob } from './job-kinds.js';
 import type { SubscriptionManager } from './subscriptions.js';
 import { clearFixedTranscriptWarning } from './transcript-recovery.js';
+import { clearFixedCallWarning } from './call-recovery.js';
 
 export interface DutyPeriods {
   subscriptionsMs: number;
@@ -56,6 +57,7 @@ export function createDuties(d: DutyDeps) {
         if (integration.enabled) {
           await d.subscriptions.ensure(integration.id);
           await clearFixedTranscriptWarning({ store, queue: d.queue, health: d.health, clock, logger }, integration);
+          await clearFixedCallWarning(d.health, integration);
         } else await d.subscriptions.removeAll(integration.id);
       } catch (err) {
         if (err instanceof AppError && err.blocking) {

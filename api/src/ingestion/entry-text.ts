@@ -37,3 +37,34 @@ export function entryDescription(
 export function entryReferenceId(recordingId: string): string {
   return `Teams_${recordingId}`;
 }
+
+/** What a call's entry and card are called, before the date: who else spoke, else who started it. */
+export function callSubject(call: { otherParties: string[]; initiatorName: string | null }): string {
+  if (call.otherParties.length > 0) {
+    const shown = call.otherParties.slice(0, 3).join(', ');
+    return `Teams call with ${shown}${call.otherParties.length > 3 ? ` and ${call.otherParties.length - 3} more` : ''}`;
+  }
+  return call.initiatorName ? `Teams call by ${call.initiatorName}` : 'Teams call';
+}
+
+/** The facts of an ad hoc call, so a viewer can tell which call this was. */
+export function callEntryDescription(
+  call: { id: string; startDateTime: string; endDateTime: string; otherParties: string[] },
+  initiator: { displayName?: string | null; userPrincipalName: string },
+  recordingId: string,
+): string {
+  const minutes = Math.round((Date.parse(call.endDateTime) - Date.parse(call.startDateTime)) / 60_000);
+  return [
+    'Microsoft Teams call recording (ad hoc call)',
+    `Started by: ${initiator.displayName ? `${initiator.displayName} (${initiator.userPrincipalName})` : initiator.userPrincipalName}`,
+    ...(call.otherParties.length ? [`Speakers (from the transcript): ${call.otherParties.join(', ')}`] : []),
+    `Recording time: ${utc(call.startDateTime)} to ${utc(call.endDateTime)}${Number.isFinite(minutes) && minutes > 0 ? ` (${minutes} min)` : ''}`,
+    `Teams call ID: ${call.id}`,
+    `Teams recording ID: ${recordingId}`,
+  ].join('\n');
+}
+
+/** A call's referenceId: its own prefix, so it can never be taken for a meeting recording's. */
+export function callEntryReferenceId(recordingId: string): string {
+  return `TeamsCall_${recordingId}`;
+}

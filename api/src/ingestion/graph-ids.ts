@@ -43,6 +43,37 @@ export function isEntraObjectId(id: unknown): id is string {
 
 const RESOURCE = /^\/?communications\/onlineMeetings\('([^']+)'\)\/(recordings|transcripts)\('([^']+)'\)$/i;
 
+export interface CallArtifactRef {
+  kind: 'recording' | 'transcript';
+  initiatorId: string;
+  callId: string;
+  id: string;
+}
+
+/**
+ * An ad hoc call's artifact: `users/{initiatorId}/adhocCalls/{callId}/recordings/{id}`. Graph's own
+ * examples also write `adhoccalls`, `adhoccalls('{callId}')` and `recordings('{id}')`; all are read.
+ */
+const CALL_RESOURCE = new RegExp(
+  `^\\/?users\\/(?:'|\\(')?(${GUID_TEXT})(?:'\\))?\\/adhoccalls(?:\\/([^/()']+)|\\('([^']+)'\\))\\/(recordings|transcripts)(?:\\/([^/()']+)|\\('([^']+)'\\))$`,
+  'i',
+);
+
+/** An ad hoc call's id: a GUID. */
+export function isCallId(id: unknown): id is string {
+  return typeof id === 'string' && GUID.test(id);
+}
+
+/** The call artifact a notification names, or undefined when it is not one with Graph's ids. */
+export function parseCallArtifactResource(resource: string): CallArtifactRef | undefined {
+  const m = CALL_RESOURCE.exec(resource);
+  if (!m) return undefined;
+  const callId = m[2] ?? m[3];
+  const id = m[5] ?? m[6];
+  if (!isCallId(callId) || !isArtifactId(id)) return undefined;
+  return { kind: m[4]!.toLowerCase() === 'recordings' ? 'recording' : 'transcript', initiatorId: m[1]!.toLowerCase(), callId: callId.toLowerCase(), id };
+}
+
 /** The artifact a notification names, or undefined when the resource or an id in it is not Graph's. */
 export function parseArtifactResource(resource: string): ArtifactRef | undefined {
   const m = RESOURCE.exec(resource);

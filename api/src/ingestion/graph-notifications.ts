@@ -5,8 +5,8 @@ import type { GraphSubscription } from '../store/model.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { NewJob } from '../store/model.js';
 import type { SubscriptionRepository } from '../store/store.js';
-import { organizerFromMeetingId, parseArtifactResource } from './graph-ids.js';
-import { attachTranscriptJob, ingestRecordingJob, lifecycleJob } from './job-kinds.js';
+import { organizerFromMeetingId, parseArtifactResource, parseCallArtifactResource } from './graph-ids.js';
+import { attachCallTranscriptJob, attachTranscriptJob, ingestCallRecordingJob, ingestRecordingJob, lifecycleJob } from './job-kinds.js';
 
 export interface NotificationDeps {
   subscriptions: Pick<SubscriptionRepository, 'get'>;
@@ -45,6 +45,7 @@ interface ChangeNotification {
   resource?: unknown;
   changeType?: unknown;
   lifecycleEvent?: unknown;
+  resourceData?: unknown;
 }
 
 /** Compares without leaking, through timing, how much of the secret matched. */
@@ -100,6 +101,29 @@ async function enqueue(deps: NotificationDeps, job: NewJob): Promise<{ created: 
 }
 
 /**
+ * The job a notification asks for: a meeting's artifact (`communications/onlineMeetings('…')/…`), or an
+ * ad hoc call's (`users/{initiator}/adhocCalls/{callId}/…`; Graph's examples write that path several
+ * ways, and some put the usable one only in resourceData's @odata.id).
+ */
+function jobFor(integrationId: string, n: ChangeNotification): NewJob | undefined {
+  const resource = typeof n.resource === 'string' ? n.resource : undefined;
+  const ref = resource ? parseArtifactResource(resource) : undefined;
+  if (ref) {
+    const organizerId = organizerFromMeetingId(ref.meetingId);
+    return ref.kind === 'recording'
+      ? ingestRecordingJob(integrationId, { meetingId: ref.meetingId, recordingId: ref.id, organizerId }, 'notification')
+      : attachTranscriptJob(integrationId, { meetingId: ref.meetingId, transcriptId: ref.id, organizerId }, 'notification');
+  }
+  const odataId = n.resourceData !== null && typeof n.resourceData === 'object' ? (n.resourceData as Record<string, unknown>)['@odata.id'] : undefined;
+  const call = (resource ? parseCallArtifactResource(resource) : undefined) ?? (typeof odataId === 'string' ? parseCallArtifactResource(odataId) : undefined);
+  if (!call) return undefined;
+  const target = { callId: call.callId, initiatorId: call.initiatorId };
+  return call.kind === 'recording'
+    ? ingestCallRecordingJob(integrationId, { ...target, recordingId: call.id }, 'notification')
+    : attachCallTranscriptJob(integrationId, { ...target, transcriptId: call.id }, 'notification');
+}
+
+/**
  * Graph change notifications: check each against its subscription's clientState, turn it into an
  * idempotent job, and answer. Nothing slow happens here: Graph wants an answer within 3 seconds.
  * A notification with a wrong clientState is not trusted and not queued, and is answered exactly as
@@ -126,16 +150,11 @@ export async function receiveChangeNotifications(deps: NotificationDeps, body: u
       outcome.rejected += 1;
       continue;
     }
-    const ref = typeof n.resource === 'string' ? parseArtifactResource(n.resource) : undefined;
-    if (!ref) {
+    const job = jobFor(subscription.integrationId, n);
+    if (!job) {
       outcome.ignored += 1;
       continue;
     }
-    const organizerId = organizerFromMeetingId(ref.meetingId);
-    const job =
-      ref.kind === 'recording'
-        ? ingestRecordingJob(subscription.integrationId, { meetingId: ref.meetingId, recordingId: ref.id, organizerId }, 'notification')
-        : attachTranscriptJob(subscription.integrationId, { meetingId: ref.meetingId, transcriptId: ref.id, organizerId }, 'notification');
     const { created } = await enqueue(deps, job);
     if (created) outcome.queued += 1;
     else outcome.duplicates += 1;

@@ -7,6 +7,7 @@ import type { Integration } from '../store/model.js';
 import type { IntegrationRepository, JobRepository } from '../store/store.js';
 import type { IntegrationContexts } from './integration-context.js';
 import { checkSecretExpiry } from './secret-expiry.js';
+import { CALL_ONLY_CODES, isCallOnly } from './call-problems.js';
 import { isTranscriptOnly, TRANSCRIPT_ONLY_CODES } from './subscriptions.js';
 
 export interface HealthDeps {
@@ -69,8 +70,10 @@ export async function checkIntegration(deps: HealthDeps, integration: Pick<Integ
     const e = err as AppError;
     return { ok: false, code: e.code ?? 'UNEXPECTED_ERROR', message: e.message };
   }
-  const warning = await probeTranscriptAccess(deps, integration.id);
-  const checked = await deps.keeper.passed(integration.id, warning ? { warnings: [warning] } : { cleared: TRANSCRIPT_ONLY_CODES });
+  const found = [await probeTranscriptAccess(deps, integration.id), ...(await probeCallAccess(deps, integration.id))];
+  // the transcript switch answers for meetings and calls alike: one warning
+  const warnings = found.filter((w, i): w is AppError => w !== undefined && found.findIndex((o) => o?.code === w.code) === i);
+  const checked = await deps.keeper.passed(integration.id, { warnings, cleared: PARTIAL_PROBLEM_CODES });
   if (checked) {
     await checkSecretExpiry(deps, checked).catch((err: unknown) => deps.logger.debug({ err, integrationId: integration.id }, 'could not read the secret expiry'));
   }
@@ -93,6 +96,29 @@ export async function probeTranscriptAccess(deps: Pick<HealthDeps, 'contexts'>, 
     throw err;
   }
 }
+
+/**
+ * Asks Graph whether ad hoc calls (and their transcripts) can be read now, when the integration
+ * includes them; returns the call-only problems found. Meetings go on either way.
+ */
+export async function probeCallAccess(deps: Pick<HealthDeps, 'contexts'>, integrationId: string): Promise<AppError[]> {
+  const c = await deps.contexts.get(integrationId);
+  if (!c.settings.includeAdhocCalls) return [];
+  const found: AppError[] = [];
+  for (const transcripts of c.settings.uploadTranscripts ? [false, true] : [false]) {
+    try {
+      await c.graph.verifyCallAccess({ transcripts });
+    } catch (err) {
+      if (!isCallOnly(err) && !isTranscriptOnly(err)) throw err;
+      if (!found.some((f) => f.code === (err as AppError).code)) found.push(err as AppError);
+      if (!transcripts) break;
+    }
+  }
+  return found;
+}
+
+/** Warnings a passing check looks at: each is cleared unless the check found it again. */
+export const PARTIAL_PROBLEM_CODES: readonly string[] = [...TRANSCRIPT_ONLY_CODES, ...CALL_ONLY_CODES];
 
 /** For the scheduler: re-test every paused integration that is enabled (a disabled one stays paused). */
 export async function recheckPaused(deps: HealthDeps): Promise<void> {

@@ -1,5 +1,4 @@
 import { AppError } from '../errors.js';
-import type { RecordingInfo } from '../graph/graph-port.js';
 import type { Logger } from '../logging/logger.js';
 import { describeFailure } from '../queue/failure.js';
 import type { JobContext } from '../queue/worker.js';
@@ -8,11 +7,12 @@ import type { IntegrationHealthKeeper } from '../health/integration-health.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { RecordingRepository } from '../store/store.js';
 import { notifyOrganizerJob } from './job-kinds.js';
-import { entryReferenceId } from './entry-text.js';
-import { isArtifactId, isEntraObjectId, isMeetingId, organizerFromMeetingId } from './graph-ids.js';
+import { callOnlyFailure, isCallOnly } from './call-problems.js';
+import { isArtifactId, isCallId, isEntraObjectId, isMeetingId, organizerFromMeetingId } from './graph-ids.js';
 import type { IntegrationContexts } from './integration-context.js';
+import { readSession } from './recorded-session.js';
 import { resolveKalturaUser } from './resolve-kaltura-user.js';
-import { attachTranscriptsOfMeeting } from './transcripts.js';
+import { attachTranscripts } from './transcripts.js';
 import { releaseUploadTokens, uploadRecording, type IngestProgress } from './upload-recording.js';
 import { outOfScopeReason } from './upload-scope.js';
 
@@ -29,10 +29,15 @@ export interface IngestDeps {
   chunkSize?: number;
   /** transcripts cannot be read (permission or tenant switch): the integration shows a warning */
   onTranscriptProblem?: (integrationId: string, err: AppError) => Promise<void>;
+  /** ad hoc calls cannot be read (their permission): the integration shows a warning, meetings go on */
+  onCallProblem?: (integrationId: string, err: AppError) => Promise<void>;
 }
 
 export interface IngestPayload {
-  meetingId: string;
+  /** a meeting's recording: its meeting */
+  meetingId?: string;
+  /** an ad hoc call's recording: its call (and `organizerId`, who started it) */
+  callId?: string;
   recordingId: string;
   organizerId?: string;
   source?: string;
@@ -46,11 +51,12 @@ const ENTRY_NO_CONTENT = 7;
  */
 function checkedPayload(raw: ActiveJob['payload']): IngestPayload {
   const p = raw as Partial<IngestPayload>;
-  if (!isMeetingId(p.meetingId) || !isArtifactId(p.recordingId) || (p.organizerId !== undefined && !isEntraObjectId(p.organizerId))) {
+  const source = p.callId !== undefined ? isCallId(p.callId) && isEntraObjectId(p.organizerId) && p.meetingId === undefined : isMeetingId(p.meetingId);
+  if (!source || !isArtifactId(p.recordingId) || (p.organizerId !== undefined && !isEntraObjectId(p.organizerId))) {
     const shown = (v: unknown) => JSON.stringify(v)?.slice(0, 80);
     throw new AppError(
       'GRAPH_ID_INVALID',
-      `the job names a meeting ${shown(p.meetingId)}, recording ${shown(p.recordingId)} or organizer ${shown(p.organizerId)} that Graph would not give out`,
+      `the job names a ${p.callId !== undefined ? `call ${shown(p.callId)}` : `meeting ${shown(p.meetingId)}`}, recording ${shown(p.recordingId)} or organizer ${shown(p.organizerId)} that Graph would not give out`,
     );
   }
   return p as IngestPayload;
@@ -61,10 +67,11 @@ export function entryUrl(template: string, partnerId: number, entryId: string): 
 }
 
 /**
- * Archives one Teams recording into Kaltura: resolve people and scope, stream the content from Graph
- * into an upload token in chunks, create the entry (looked up first by referenceId so no retry makes a
- * second one), attach, categorize, add the transcript, then hand the organizer's notice to its own job.
- * Every step's result is saved on the job, so an attempt after a crash continues where it stopped.
+ * Archives one Teams recording (a meeting's or an ad hoc call's) into Kaltura: resolve people and
+ * scope, stream the content from Graph into an upload token in chunks, create the entry (looked up
+ * first by referenceId so no retry makes a second one), attach, categorize, add the transcript, then
+ * hand the organizer's notice to its own job. Every step's result is saved on the job, so an attempt
+ * after a crash continues where it stopped.
  */
 export function createIngestRecordingHandler(deps: IngestDeps) {
   return async (job: ActiveJob, ctx: JobContext): Promise<{ entryId: string } | { skipped: string }> => {
@@ -76,10 +83,11 @@ export function createIngestRecordingHandler(deps: IngestDeps) {
       await ctx.saveProgress(progress);
     };
     const record = (patch: RecordingPatch) => deps.recordings.upsert(key, { jobId: job.id, ...patch });
+    const where = payload.callId ? { meetingId: null, callId: payload.callId } : { meetingId: payload.meetingId! };
 
-    const organizerId = payload.organizerId ?? organizerFromMeetingId(payload.meetingId);
+    const organizerId = payload.organizerId ?? organizerFromMeetingId(payload.meetingId!);
     if (!organizerId) {
-      await record({ state: 'failed', meetingId: payload.meetingId, error: { code: 'ORGANIZER_UNKNOWN', message: 'the meeting id names no organizer' } });
+      await record({ state: 'failed', ...where, error: { code: 'ORGANIZER_UNKNOWN', message: 'the meeting id names no organizer' } });
       throw new AppError('ORGANIZER_UNKNOWN', `cannot tell the organizer of meeting ${payload.meetingId}`);
     }
     const c = await deps.contexts.get(job.integrationId);
@@ -87,23 +95,19 @@ export function createIngestRecordingHandler(deps: IngestDeps) {
       await record({ state: 'skipped', reason: 'The integration is disabled.' });
       return { skipped: 'integration disabled' };
     }
+    // with the switch off nothing of calls is read, nor written down: a notification that was already on its way is dropped
+    if (payload.callId && !c.settings.includeAdhocCalls) return { skipped: 'ad hoc calls are off' };
 
     try {
-      const meeting = await c.graph.getMeeting(organizerId, payload.meetingId);
-      // the recording itself, before anything is made in Kaltura: one Graph does not have gets no entry
-      // (once its content is attached, it no longer matters whether Teams still has it)
       const uploaded = progress.step === 'attached' || progress.step === 'archived';
-      const found = uploaded ? undefined : await c.graph.getRecording(organizerId, payload.meetingId, payload.recordingId);
-      if (!uploaded && !found) {
-        throw new AppError('RECORDING_NOT_FOUND', `Graph has no recording ${payload.recordingId} in meeting ${payload.meetingId} of ${organizerId}`);
-      }
-      const recording: RecordingInfo = { createdDateTime: meeting.endDateTime, ...found, id: payload.recordingId, meetingId: payload.meetingId, organizerId };
-      const organizer = (await c.graph.getUser(organizerId)) ?? { id: organizerId, userPrincipalName: organizerId };
+      const session = await readSession(c, { ...payload, organizerId }, progress, uploaded);
+      if (session.callFacts && !progress.call) await save({ call: session.callFacts });
+      const { meeting, organizer } = session;
       await record({
         state: 'queued',
-        meetingId: payload.meetingId,
+        ...where,
         organizerId,
-        subject: meeting.subject || null,
+        subject: session.subject || null,
         recordedAt: Date.parse(meeting.startDateTime) || null,
         error: null,
       });
@@ -117,9 +121,8 @@ export function createIngestRecordingHandler(deps: IngestDeps) {
       }
       const owner = known.kind === 'missing' ? await resolveKalturaUser(c.kaltura, organizer, c.settings, { createMissing: true }) : known;
 
-      const referenceId = entryReferenceId(payload.recordingId);
       if (!progress.entryId) {
-        const existing = (await c.kaltura.findEntriesByReferenceId(referenceId))[0];
+        const existing = (await c.kaltura.findEntriesByReferenceId(session.entry.referenceId))[0];
         if (existing) await save({ entryId: existing.id, step: existing.status === ENTRY_NO_CONTENT ? 'resolved' : 'attached' });
       }
       const categoryIds = [...(await c.kaltura.categoryIdsByFullName(c.settings.categories)).values()];
@@ -127,11 +130,10 @@ export function createIngestRecordingHandler(deps: IngestDeps) {
       if (progress.step !== 'attached' && progress.step !== 'archived') {
         await uploadRecording(c, {
           integrationId: job.integrationId,
-          recording,
+          recording: session.recording,
           meeting,
-          organizer,
           ownerId: owner.id,
-          referenceId,
+          entry: session.entry,
           progress,
           save,
           record,
@@ -145,7 +147,7 @@ export function createIngestRecordingHandler(deps: IngestDeps) {
       const url = entryUrl(c.settings.entryUrlTemplate || deps.entryUrlTemplate, c.integration.kaltura.partnerId, progress.entryId!);
       // transcripts before 'archived': a transcript job waits for that mark, so the two never add the same caption at once
       const transcript = c.settings.uploadTranscripts
-        ? await attachTranscriptsOfMeeting(c, { ...key, organizerId, meetingId: payload.meetingId, entryId: progress.entryId! }, deps.recordings, {
+        ? await attachTranscripts(c, { ...key, organizerId, source: session.transcripts, entryId: progress.entryId! }, deps.recordings, {
             onTranscriptProblem: deps.onTranscriptProblem,
           })
         : 'skipped';
@@ -158,7 +160,8 @@ export function createIngestRecordingHandler(deps: IngestDeps) {
           recordingId: payload.recordingId,
           tenantId: c.integration.tenantId,
           organizerId,
-          subject: meeting.subject,
+          ...(payload.callId ? { source: 'call' } : {}),
+          subject: session.subject,
           startDateTime: meeting.startDateTime,
           durationMinutes: Math.max(0, Math.round((Date.parse(meeting.endDateTime) - Date.parse(meeting.startDateTime)) / 60_000)),
           sizeBytes: progress.bytesTotal ?? 0,
@@ -176,17 +179,21 @@ export function createIngestRecordingHandler(deps: IngestDeps) {
       return { entryId: progress.entryId! };
     } catch (err) {
       const e = err as AppError;
-      const retrying = e.retryable || e.blocking;
+      // a call permission missing stops calls only: final here, retried once it is granted (call-recovery.ts)
+      const callOnly = isCallOnly(err);
+      const retrying = !callOnly && (e.retryable || e.blocking);
       await record({
         state: retrying ? 'queued' : 'failed',
         error: { code: e.code ?? 'UNEXPECTED_ERROR', message: e.message },
       }).catch(() => undefined);
-      if (givesUp(err, job, ctx.signal)) {
+      if (callOnly) await deps.onCallProblem?.(job.integrationId, e).catch(() => undefined);
+      const thrown = callOnly ? callOnlyFailure(e) : err;
+      if (givesUp(thrown, job, ctx.signal)) {
         await releaseUploadTokens(c, progress).catch((cleanup: unknown) =>
           deps.logger.warn({ integrationId: job.integrationId, recordingId: payload.recordingId, err: cleanup }, 'could not delete the upload tokens of a failed recording'),
         );
       }
-      throw err;
+      throw thrown;
     }
   };
 }

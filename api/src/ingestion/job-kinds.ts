@@ -15,6 +15,7 @@ export const JobKind = {
   updateOrganizerNotice: 'update-organizer-notice',
   syncSubscriptions: 'sync-subscriptions',
   alertAdmins: 'alert-admins',
+  catchUpCalls: 'catch-up-calls',
   duty: 'duty',
 } as const;
 
@@ -43,6 +44,58 @@ export function attachTranscriptJob(integrationId: string, ref: { meetingId: str
     idempotencyKey: `transcript:${integrationId}:${ref.transcriptId}`,
     payload: { meetingId: ref.meetingId, transcriptId: ref.transcriptId, ...(ref.organizerId ? { organizerId: ref.organizerId } : {}), source },
     priority: source === 'backfill' ? Priority.backfill : Priority.fresh,
+  };
+}
+
+/** An ad hoc call's recording; `retryAt` makes a retry (after its permission was granted) its own job. */
+export function ingestCallRecordingJob(
+  integrationId: string,
+  ref: { callId: string; recordingId: string; initiatorId: string },
+  source: Source | 'catch-up',
+  retryAt?: number,
+): NewJob {
+  return {
+    kind: JobKind.ingestRecording,
+    integrationId,
+    idempotencyKey: retryAt === undefined ? `recording:${integrationId}:${ref.recordingId}` : `recording-retry:${integrationId}:${ref.recordingId}:${retryAt}`,
+    payload: { callId: ref.callId, recordingId: ref.recordingId, organizerId: ref.initiatorId, source },
+    priority: source === 'notification' ? Priority.fresh : source === 'backfill' ? Priority.backfill : Priority.sweep,
+  };
+}
+
+/** An ad hoc call's transcript (Graph lists nothing per call: it is found with the call's recordings by time). */
+export function attachCallTranscriptJob(integrationId: string, ref: { callId: string; transcriptId: string; initiatorId: string }, source: Source): NewJob {
+  return {
+    kind: JobKind.attachTranscript,
+    integrationId,
+    idempotencyKey: `transcript:${integrationId}:${ref.transcriptId}`,
+    payload: { callId: ref.callId, transcriptId: ref.transcriptId, organizerId: ref.initiatorId, source },
+    priority: source === 'backfill' ? Priority.backfill : Priority.fresh,
+  };
+}
+
+/** The transcripts of an archived call recording, again (its transcript permission was missing); `around` is when it was recorded. */
+export function retryCallTranscriptJob(integrationId: string, ref: { recordingId: string; callId: string; initiatorId: string; around: number }, at: number): NewJob {
+  return {
+    kind: JobKind.attachTranscript,
+    integrationId,
+    idempotencyKey: `transcript-retry:${integrationId}:${ref.recordingId}:${at}`,
+    payload: { callId: ref.callId, transcriptId: null, organizerId: ref.initiatorId, around: ref.around, source: 'retry' },
+    priority: Priority.sweep,
+  };
+}
+
+/**
+ * Find the ad hoc calls recorded since `from` that are not archived (their permission was missing, or
+ * the switch was just turned on) and queue them; `occasion` makes each catch-up its own job.
+ */
+export function catchUpCallsJob(integrationId: string, from: number, occasion: string): NewJob {
+  return {
+    kind: JobKind.catchUpCalls,
+    integrationId,
+    idempotencyKey: `calls:${integrationId}:${occasion}`,
+    payload: { from },
+    priority: Priority.sweep,
   };
 }
 

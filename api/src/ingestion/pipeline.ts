@@ -17,6 +17,7 @@ import { createNotifyOrganizerHandler, createUpdateOrganizerNoticeHandler } from
 import { createProactiveInstaller } from './proactive-install.js';
 import type { SubscriptionManager } from './subscriptions.js';
 import { createSweepHandler } from './sweep.js';
+import { createCatchUpCallsHandler } from './call-recovery.js';
 
 export interface HandlerDeps {
   store: Pick<Store, 'recordings' | 'cursors' | 'admins'>;
@@ -41,8 +42,9 @@ export interface HandlerDeps {
  */
 export function createJobHandlers(d: HandlerDeps): Record<string, JobHandler> {
   const { store, queue, contexts, health, clock, logger } = d;
-  // a transcript-only problem is a warning: recordings go on
+  // a transcript-only or call-only problem is a warning: meeting recordings go on
   const transcriptProblem = async (integrationId: string, err: AppError) => void (await health.keeper.warning(integrationId, err));
+  const callProblem = transcriptProblem;
   const installer = createProactiveInstaller({
     contexts,
     teamsAppId: d.teamsAppId,
@@ -72,13 +74,21 @@ export function createJobHandlers(d: HandlerDeps): Record<string, JobHandler> {
         entryUrlTemplate: d.entryUrlTemplate,
         chunkSize: d.uploadChunkBytes,
         onTranscriptProblem: transcriptProblem,
+        onCallProblem: callProblem,
       }),
     ),
     [JobKind.attachTranscript]: withHealth(
       health,
       createAttachTranscriptHandler({ contexts, recordings: store.recordings, queue, recordingWaitMs: d.transcriptWaitMs, onTranscriptProblem: transcriptProblem }),
     ),
-    [JobKind.sweep]: withHealth(health, createSweepHandler({ contexts, jobs: queue, cursors: store.cursors, clock, onTranscriptProblem: transcriptProblem })),
+    [JobKind.sweep]: withHealth(
+      health,
+      createSweepHandler({ contexts, jobs: queue, cursors: store.cursors, clock, onTranscriptProblem: transcriptProblem, onCallProblem: callProblem }),
+    ),
+    [JobKind.catchUpCalls]: withHealth(
+      health,
+      createCatchUpCallsHandler({ contexts, recordings: store.recordings, jobs: queue, clock, logger, onCallProblem: callProblem }),
+    ),
     [JobKind.subscriptionLifecycle]: withHealth(health, (job) => d.subscriptions.handleLifecycle(job)),
     [JobKind.syncSubscriptions]: withHealth(health, syncSubscriptions),
     [JobKind.notifyOrganizer]: createNotifyOrganizerHandler(notices),

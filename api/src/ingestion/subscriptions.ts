@@ -7,12 +7,20 @@ import type { ActiveJob } from '../store/model.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { SubscriptionRepository } from '../store/store.js';
 import type { IntegrationContexts } from './integration-context.js';
+import type { IntegrationSettings } from '../integrations/settings.js';
+import { isCallOnly } from './call-problems.js';
 import { sweepJob } from './job-kinds.js';
 
 export const RESOURCES = {
   recordings: 'communications/onlineMeetings/getAllRecordings',
   transcripts: 'communications/onlineMeetings/getAllTranscripts',
+  callRecordings: 'communications/adhocCalls/getAllRecordings',
+  /** Graph offers this one on /beta only (the adapter subscribes there) */
+  callTranscripts: 'communications/adhocCalls/getAllTranscripts',
 } as const;
+
+/** Created first, and no problem of the others may keep it from being created. */
+const ORDER: readonly string[] = [RESOURCES.recordings, RESOURCES.transcripts, RESOURCES.callRecordings, RESOURCES.callTranscripts];
 
 /** Graph's limit for recording and transcript subscriptions is 4,320 minutes; keep an hour of margin. */
 export const MAX_LIFETIME_MS = (4320 - 60) * 60_000;
@@ -27,6 +35,8 @@ export interface SubscriptionDeps {
   lifetimeMs?: number;
   /** transcripts cannot be subscribed to (permission or tenant switch): recordings go on */
   onTranscriptProblem?: (integrationId: string, err: GraphError) => Promise<void>;
+  /** ad hoc calls cannot be subscribed to (their permissions): meetings go on */
+  onCallProblem?: (integrationId: string, err: GraphError) => Promise<void>;
 }
 
 /** Problems that stop transcripts only; recordings keep flowing while an admin fixes them. */
@@ -40,9 +50,20 @@ export function isTranscriptOnlyCode(code: string | undefined): boolean {
   return code !== undefined && TRANSCRIPT_ONLY_CODES.includes(code);
 }
 
+/** The tenant-wide resources an integration subscribes to with these settings. */
+export function wantedResources(enabled: boolean, s: Pick<IntegrationSettings, 'uploadTranscripts' | 'includeAdhocCalls'>): string[] {
+  if (!enabled) return [];
+  return [
+    RESOURCES.recordings,
+    ...(s.uploadTranscripts ? [RESOURCES.transcripts] : []),
+    ...(s.includeAdhocCalls ? [RESOURCES.callRecordings] : []),
+    ...(s.includeAdhocCalls && s.uploadTranscripts ? [RESOURCES.callTranscripts] : []),
+  ];
+}
+
 /**
  * Keeps each enabled integration subscribed to Graph's tenant-wide recording (and, when transcripts
- * are on, transcript) notifications: creates what is missing, renews before expiry, recreates what
+ * are on, transcript) notifications, of meetings and, when it includes them, of ad hoc calls: creates what is missing, renews before expiry, recreates what
  * Graph no longer knows, removes what is no longer wanted, and answers lifecycle events.
  */
 export class SubscriptionManager {
@@ -75,8 +96,7 @@ export class SubscriptionManager {
 
   private async ensureNow(integrationId: string): Promise<void> {
     const c = await this.deps.contexts.get(integrationId);
-    const wanted = new Set<string>(c.integration.enabled ? [RESOURCES.recordings] : []);
-    if (c.integration.enabled && c.settings.uploadTranscripts) wanted.add(RESOURCES.transcripts);
+    const wanted = new Set<string>(wantedResources(c.integration.enabled, c.settings));
     const existing = await this.deps.subscriptions.listByIntegration(integrationId);
     const now = this.deps.clock.now();
 
@@ -103,12 +123,17 @@ export class SubscriptionManager {
         await this.deps.jobs.enqueue(sweepJob(integrationId, { from: sub.expiresAt - 3_600_000 }, 'sweep', `gap:${sub.id}`));
       }
     }
-    // recordings first: a transcript-only problem must not keep recordings from being announced
-    for (const resource of [...wanted].sort((a) => (a === RESOURCES.recordings ? -1 : 1))) {
+    // meeting recordings first: a transcript-only or call-only problem must not keep them from being announced
+    for (const resource of [...wanted].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b))) {
       try {
         await this.create(integrationId, resource);
       } catch (err) {
-        if (resource === RESOURCES.transcripts && isTranscriptOnly(err)) {
+        const calls = resource === RESOURCES.callRecordings || resource === RESOURCES.callTranscripts;
+        if (calls && isCallOnly(err)) {
+          await this.deps.onCallProblem?.(integrationId, err as GraphError);
+          continue;
+        }
+        if ((resource === RESOURCES.transcripts || resource === RESOURCES.callTranscripts) && isTranscriptOnly(err)) {
           await this.deps.onTranscriptProblem?.(integrationId, err as GraphError);
           continue;
         }

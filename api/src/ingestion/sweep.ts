@@ -6,7 +6,9 @@ import type { JobContext } from '../queue/worker.js';
 import type { GraphError } from '../graph/graph-errors.js';
 import type { IntegrationContexts } from './integration-context.js';
 import { isTranscriptOnly } from './subscriptions.js';
-import { attachTranscriptJob, ingestRecordingJob } from './job-kinds.js';
+import type { NewJob } from '../store/model.js';
+import { isCallOnly } from './call-problems.js';
+import { attachCallTranscriptJob, attachTranscriptJob, ingestCallRecordingJob, ingestRecordingJob } from './job-kinds.js';
 
 export interface SweepDeps {
   contexts: Pick<IntegrationContexts, 'get'>;
@@ -18,13 +20,16 @@ export interface SweepDeps {
   /** each sweep overlaps the previous by this much, for late-appearing recordings (default 6 h) */
   overlapMs?: number;
   onTranscriptProblem?: (integrationId: string, err: GraphError) => Promise<void>;
+  /** ad hoc calls cannot be read (their permissions): a warning; meetings are swept all the same */
+  onCallProblem?: (integrationId: string, err: GraphError) => Promise<void>;
 }
 
 const CURSOR = 'sweep';
 
 /**
  * The safety net under change notifications, and the backfill: for every user in the tenant, list the
- * recordings (and transcripts) of meetings they organized in a window and queue each one. Queueing is
+ * recordings (and transcripts) of meetings they organized, and when the integration includes them, of
+ * ad hoc calls they started, in a window, and queue each one. Queueing is
  * idempotent (one job per recording), so overlapping sweeps and notifications never archive twice.
  * A regular sweep continues from its cursor; a backfill covers the window an admin chose.
  */
@@ -43,6 +48,22 @@ export function createSweepHandler(deps: SweepDeps) {
     let recordings = 0;
     let queued = 0;
     let transcriptsBlocked = false;
+    // what a call-only problem stops: the rest of this sweep goes on without it
+    let callsBlocked = !c.settings.includeAdhocCalls;
+    let callTranscriptsBlocked = !c.settings.includeAdhocCalls || !c.settings.uploadTranscripts;
+    const enqueue = async (next: NewJob) => {
+      if ((await deps.jobs.enqueue(next)).created) queued += 1;
+    };
+    const callPart = async (run: () => Promise<void>, transcripts: boolean): Promise<boolean> => {
+      try {
+        await run();
+        return false;
+      } catch (err) {
+        if (!isCallOnly(err) && !(transcripts && isTranscriptOnly(err))) throw err;
+        await (isCallOnly(err) ? deps.onCallProblem : deps.onTranscriptProblem)?.(job.integrationId, err as GraphError);
+        return true;
+      }
+    };
     for await (const user of c.graph.listUsers()) {
       if (ctx.signal.aborted) throw new Error('sweep interrupted');
       users += 1;
@@ -67,6 +88,21 @@ export function createSweepHandler(deps: SweepDeps) {
           transcriptsBlocked = true;
           await deps.onTranscriptProblem?.(job.integrationId, err as GraphError);
         }
+      }
+      if (!callsBlocked) {
+        callsBlocked = await callPart(async () => {
+          for await (const r of c.graph.listCallRecordings(user.id, window)) {
+            recordings += 1;
+            await enqueue(ingestCallRecordingJob(job.integrationId, { callId: r.callId, recordingId: r.id, initiatorId: r.organizerId }, source));
+          }
+        }, false);
+      }
+      if (!callTranscriptsBlocked) {
+        callTranscriptsBlocked = await callPart(async () => {
+          for await (const t of c.graph.listCallTranscripts(user.id, window)) {
+            await enqueue(attachCallTranscriptJob(job.integrationId, { callId: t.callId, transcriptId: t.id, initiatorId: t.organizerId }, source));
+          }
+        }, true);
       }
     }
     if (source === 'sweep' && p.to === undefined) await deps.cursors.set(job.integrationId, CURSOR, String(to));

@@ -1,10 +1,9 @@
 import { Transform, type Readable } from 'node:stream';
 import { AppError } from '../errors.js';
-import type { MeetingInfo, RecordingInfo, TeamsUser } from '../graph/graph-port.js';
+import type { MeetingInfo, RecordingInfo } from '../graph/graph-port.js';
 import { UploadTokenStatus } from '../kaltura/kaltura-port.js';
 import type { JobProgress, RecordingPatch } from '../store/model.js';
 import { entitlementsFor } from './entitlements.js';
-import { entryDescription, entryName } from './entry-text.js';
 import type { IntegrationContext } from './integration-context.js';
 import { resolveKalturaUser } from './resolve-kaltura-user.js';
 import { dropUploadTokens, uploadFileName } from './upload-tokens.js';
@@ -18,15 +17,16 @@ export interface IngestProgress extends JobProgress {
   uploadTokenId?: string;
   bytesTotal?: number;
   bytesUploaded?: number;
+  /** an ad hoc call's facts as first read (see recorded-session.ts) */
+  call?: { startDateTime: string; endDateTime: string; otherParties: string[] };
 }
 
 export interface RecordingUpload {
   integrationId: string;
   recording: RecordingInfo;
   meeting: MeetingInfo;
-  organizer: TeamsUser;
   ownerId: string;
-  referenceId: string;
+  entry: { name: string; description: string; referenceId: string; adminTags: string };
   progress: IngestProgress;
   save: (p: Partial<IngestProgress>) => Promise<void>;
   record: (p: RecordingPatch) => Promise<unknown>;
@@ -67,10 +67,10 @@ export async function uploadRecording(c: IntegrationContext, u: RecordingUpload)
     const participants = await participantIds(c, meeting);
     const rights = entitlementsFor(participants, u.ownerId, c.settings);
     const entry = await c.kaltura.addMediaEntry({
-      name: entryName(meeting),
-      description: entryDescription(meeting, u.organizer, recording.id),
-      referenceId: u.referenceId,
-      adminTags: 'msteams',
+      name: u.entry.name,
+      description: u.entry.description,
+      referenceId: u.entry.referenceId,
+      adminTags: u.entry.adminTags,
       userId: u.ownerId,
       creatorId: u.ownerId,
       entitledUsersEdit: rights.edit,
@@ -90,7 +90,7 @@ export async function uploadRecording(c: IntegrationContext, u: RecordingUpload)
     if (token?.status === UploadTokenStatus.CLOSED && token.attachedObjectId === progress.entryId) return save({ step: 'attached', bytesUploaded: progress.bytesTotal });
   }
   if (held < 0) {
-    if (!progress.uploadFileName) await save({ uploadFileName: uploadFileName(u.integrationId, recording.id, entryName(meeting)) });
+    if (!progress.uploadFileName) await save({ uploadFileName: uploadFileName(u.integrationId, recording.id, u.entry.name) });
     await dropUploadTokens(c.kaltura, { fileName: progress.uploadFileName, tokenId: progress.uploadTokenId });
     await record({ state: 'downloading' });
     const probe = await c.graph.downloadRecording(recording, 0);

@@ -3,6 +3,7 @@ import { accessGrants, grants, type GraphAccess } from '../graph/graph-permissio
 import type { IntegrationHealthKeeper, ProblemReport } from '../health/integration-health.js';
 import type { IntegrationContext, IntegrationContexts } from '../ingestion/integration-context.js';
 import { checkSecretExpiry, SECRET_WARNING_MS, type SecretExpiryCheck } from '../ingestion/secret-expiry.js';
+import { PARTIAL_PROBLEM_CODES } from '../ingestion/health.js';
 import { TRANSCRIPT_ONLY_CODES } from '../ingestion/subscriptions.js';
 import type { Clock } from '../clock.js';
 import type { JobQueue } from '../queue/job-queue.js';
@@ -40,6 +41,19 @@ const PERMISSIONS: Array<{ access: GraphAccess; label: string; when: (c: Integra
   { access: 'meetings', label: 'Read online meetings', when: () => true },
   { access: 'users', label: 'Read users', when: () => true },
   { access: 'transcripts', label: 'Read meeting transcripts', when: (c) => c.settings.uploadTranscripts },
+  // ad hoc calls only: without them meetings go on, and the calls are caught up once they are granted
+  {
+    access: 'callRecordings',
+    label: 'Read ad hoc call recordings',
+    when: (c) => c.settings.includeAdhocCalls,
+    optional: 'Ad hoc calls are on: without it call recordings are not archived (meetings are).',
+  },
+  {
+    access: 'callTranscripts',
+    label: 'Read ad hoc call transcripts',
+    when: (c) => c.settings.includeAdhocCalls && c.settings.uploadTranscripts,
+    optional: 'Ad hoc calls and transcripts are on: without it call transcripts are not attached (meeting transcripts are).',
+  },
   { access: 'groups', label: 'Read Entra group members', when: (c) => c.settings.uploadScope !== 'all' && c.settings.groupSource === 'entra' },
   // proactive install only: without them recordings go on and only the cards of people without the app are lost
   {
@@ -80,9 +94,9 @@ export async function testConnection(deps: ConnectionTestDeps, integrationId: st
     await deps.keeper.failed(integrationId, { code: first.code!, message: stripCatalogue(first) });
   } else {
     const warnings: ProblemReport[] = checks
-      .filter((x) => x.status === 'warning' && x.code && TRANSCRIPT_ONLY_CODES.includes(x.code))
+      .filter((x) => x.status === 'warning' && x.code && PARTIAL_PROBLEM_CODES.includes(x.code))
       .map((x) => ({ code: x.code!, message: stripCatalogue(x) }));
-    const checked = await deps.keeper.passed(integrationId, warnings.length ? { warnings } : { cleared: TRANSCRIPT_ONLY_CODES });
+    const checked = await deps.keeper.passed(integrationId, { warnings, cleared: PARTIAL_PROBLEM_CODES });
     if (checked) {
       const expiry = await checkSecretExpiry(deps, checked).catch(() => undefined);
       add(secretExpiryCheck(expiry));
@@ -136,6 +150,18 @@ export async function runConnectionChecks(c: IntegrationContext): Promise<Connec
     await step(add, 'transcript-api', 'Transcript API access in the tenant', graphReady, async () => {
       await c.graph.verifyAccess({ transcripts: true });
     }, (id, label, err) => failure(id, label, err, TRANSCRIPT_ONLY_CODES.includes((err as AppError).code) ? 'warning' : 'fail'));
+  }
+  const callLabel = 'Ad hoc call recordings can be read';
+  if (!c.settings.includeAdhocCalls) add({ id: 'call-api', label: callLabel, status: 'skipped', message: 'Ad hoc calls are off for this integration.' });
+  else {
+    // a call permission missing was reported above; Graph's own answer on the calls path is what this adds
+    const callRoles = grants(roles ?? [], 'callRecordings') && (!c.settings.uploadTranscripts || grants(roles ?? [], 'callTranscripts'));
+    if (graphReady && !callRoles) add({ id: 'call-api', label: callLabel, status: 'skipped', message: 'Not checked: a call permission is missing.' });
+    else {
+      await step(add, 'call-api', callLabel, graphReady, async () => {
+        await c.graph.verifyCallAccess({ transcripts: c.settings.uploadTranscripts });
+      }, (id, label, err) => failure(id, label, err, PARTIAL_PROBLEM_CODES.includes((err as AppError).code) ? 'warning' : 'fail'));
+    }
   }
 
   // Kaltura

@@ -18,6 +18,14 @@ export const errorCatalogue = {
     message: "The provided application credentials are missing the 'OnlineMeetingTranscript.Read.All' permission.",
     fix: 'Add the Microsoft Graph application permission OnlineMeetingTranscript.Read.All and grant admin consent, or turn transcripts off for this integration.',
   },
+  MISSING_CALL_RECORDING_PERMISSION: {
+    message: "Ad hoc calls are on, but the application credentials are missing the 'CallRecordings.Read.All' permission, so call recordings are not archived (meeting recordings are).",
+    fix: 'Add the Microsoft Graph application permission CallRecordings.Read.All and grant admin consent, or turn "Include ad hoc call recordings" off for this integration. The calls recorded meanwhile are archived once it is granted.',
+  },
+  MISSING_CALL_TRANSCRIPT_PERMISSION: {
+    message: "Ad hoc calls and transcripts are on, but the application credentials are missing the 'CallTranscripts.Read.All' permission, so call transcripts are not attached (meeting transcripts are).",
+    fix: 'Add the Microsoft Graph application permission CallTranscripts.Read.All and grant admin consent, or turn "Include ad hoc call recordings" or Teams transcription off. The transcripts missed meanwhile are attached once it is granted.',
+  },
   MISSING_MEETING_PERMISSION: {
     message: "The provided application credentials are missing the 'OnlineMeetings.Read.All' permission.",
     fix: 'Add the Microsoft Graph application permission OnlineMeetings.Read.All and grant admin consent.',

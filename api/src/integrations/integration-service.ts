@@ -1,7 +1,11 @@
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { IntegrationHealthKeeper } from '../health/integration-health.js';
-import { sweepJob, syncSubscriptionsJob } from '../ingestion/job-kinds.js';
+import { CALL_ONLY_CODES } from '../ingestion/call-problems.js';
+import { catchUpCallsJob, sweepJob, syncSubscriptionsJob } from '../ingestion/job-kinds.js';
+
+/** How far back calls are looked for when they are switched on (as far as an integration's first sweep). */
+const CALLS_LOOKBACK_MS = 30 * 86_400_000;
 import type { Logger } from '../logging/logger.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import { NotFoundError, VersionConflictError } from '../store/errors.js';
@@ -197,7 +201,19 @@ export class IntegrationService {
     await this.audit(actor, 'integration.update', updated, { changed: changedFields(current, updated, v) });
     // transcripts switched on or off changes which subscriptions are wanted
     if (updated.enabled && v.settings !== undefined) await this.d.queue.enqueue(syncSubscriptionsJob(id, `v${updated.version}`));
+    if (v.settings !== undefined) await this.adhocCallsSwitched(current, updated);
     return updated;
+  }
+
+  /**
+   * Ad hoc calls switched on: the calls of the last 30 days are found (as an integration's first sweep
+   * looks back for meetings), not only those to come. Switched off: a call permission missing no longer matters.
+   */
+  private async adhocCallsSwitched(before: Integration, after: Integration): Promise<void> {
+    const on = (i: Integration) => i.settings.includeAdhocCalls === true;
+    if (on(before) === on(after)) return;
+    if (!on(after)) await this.d.keeper.resolve(after.id, CALL_ONLY_CODES);
+    else if (after.enabled) await this.d.queue.enqueue(catchUpCallsJob(after.id, this.d.clock.now() - CALLS_LOOKBACK_MS, `on:v${after.version}`));
   }
 
   /**

@@ -45,6 +45,8 @@ const ENTRA_OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
 export const IntegrationSettings = z
   .object({
     uploadTranscripts: z.boolean().default(true),
+    /** archive ad hoc calls too (1:1, group and PSTN calls; CallRecordings.Read.All, CallTranscripts.Read.All) */
+    includeAdhocCalls: z.boolean().default(false),
     /** category full names, e.g. "MediaSpace>site>channels>Teams" */
     categories: list(categoryFullName).refine(unique, 'a category is listed twice').default([]),
     uploadScope: z.enum(['all', 'opt-in', 'opt-out']).default('all'),

@@ -12,8 +12,10 @@ export interface RecordingArchivedEvent {
   integrationId: string;
   recordingId: string;
   tenantId: string;
-  /** the organizer's Entra object id */
+  /** the organizer's Entra object id (for a call, the user who started it) */
   organizerId: string;
+  /** 'call' for an ad hoc call's recording; absent for a meeting's */
+  source?: 'call';
   subject: string;
   startDateTime: string;
   durationMinutes: number;

@@ -361,6 +361,9 @@ export interface Recording {
   integrationId: string;
   recordingId: string;
   meetingId: string | null;
+  /** an ad hoc call's id, for a call's recording (then meetingId is null) */
+  callId: string | null;
+  /** the meeting's organizer, or the user who started the call */
   organizerId: string | null;
   subject: string | null;
   /** when the meeting was recorded (from Graph) */

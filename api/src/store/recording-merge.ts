@@ -14,6 +14,7 @@ export function mergeRecording(key: RecordingKey, current: Recording | null, pat
     integrationId: key.integrationId,
     recordingId: key.recordingId,
     meetingId: null,
+    callId: null,
     organizerId: null,
     subject: null,
     recordedAt: null,
@@ -53,12 +54,12 @@ function settledAt(base: Recording, next: RecordingState | undefined, now: numbe
 }
 
 /**
- * A stored record in today's shape: records from before notices were kept have none; ones from before
+ * A stored record in today's shape: records from before notices (or calls) were kept have none; ones from before
  * `settledAt` was kept count as settled at their last update when they are archived or failed.
  */
 export function readRecording(stored: Recording): Recording {
   const settled = stored.settledAt ?? (SETTLED.includes(stored.state) ? stored.updatedAt : null);
-  return { ...stored, notice: stored.notice ?? null, settledAt: settled };
+  return { ...stored, callId: stored.callId ?? null, notice: stored.notice ?? null, settledAt: settled };
 }
 
 /** The UTC day (YYYY-MM-DD) of a time. */

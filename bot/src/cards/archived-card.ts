@@ -2,6 +2,8 @@ import { adaptiveCard, factSet, heading, openUrl, textBlock, type CardResult } f
 import { escapeMarkdown, formatDateTime, formatDuration, previewText, readablePublishedTo, subjectOrDefault } from './format.js';
 
 export interface ArchivedCardInput {
+  /** 'call': an ad hoc call's recording (a meeting's otherwise) */
+  source?: 'call';
   subject: string;
   /** ISO 8601, when the meeting started */
   startDateTime: string;
@@ -25,7 +27,7 @@ export function archivedCard(input: ArchivedCardInput): CardResult {
   const subject = subjectOrDefault(input.subject);
   const card = adaptiveCard(
     [
-      heading('Your meeting recording is archived in Kaltura'),
+      heading(input.source === 'call' ? 'Your call recording is archived in Kaltura' : 'Your meeting recording is archived in Kaltura'),
       textBlock(escapeMarkdown(subject), { weight: 'Bolder', spacing: 'Small' }),
       factSet([
         { title: 'Date', value: escapeMarkdown(formatDateTime(input.startDateTime, { timeZone: input.timeZone, locale: input.locale })) },

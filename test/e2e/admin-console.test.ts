@@ -35,7 +35,10 @@ const DELETE_REFUSED = "Please change integration status to 'Disable' in order t
 const SKO_BYTES = 48 * 1024 * 1024;
 const STATUS_WORDS: Record<string, string> = { pass: 'Passed', fail: 'Failed', warning: 'Warning', skipped: 'Skipped' };
 
-/** every setting changed from its default (two saves: the postfix is only offered for UPNs) */
+/**
+ * every setting changed from its default (two saves: the postfix is only offered for UPNs), but ad hoc
+ * calls: their own test turns them on and off again, so the enabled integration archives meetings only
+ */
 const FINAL_SETTINGS = {
   categories: ['MediaSpace>site>channels>Teams recordings', 'Teams'],
   uploadScope: 'opt-in',
@@ -43,6 +46,7 @@ const FINAL_SETTINGS = {
   // Entra groups are named by object id (the fixture's "All Staff")
   groups: ['00000000-0000-4000-8000-000000000102'],
   uploadTranscripts: false,
+  includeAdhocCalls: false,
   coOrganizerRoles: ['co-viewers'],
   presentersRoles: ['co-editors'],
   attendeesRoles: ['co-publishers'],
@@ -59,6 +63,7 @@ const FINAL_SETTINGS = {
 
 const CO_ORGANIZERS_SWITCH = 'Send the card to co-organizers too';
 const PROACTIVE_SWITCH = "Install the app for organizers who don't have it";
+const ADHOC_SWITCH = 'Include ad hoc call recordings';
 
 interface ApiIntegration {
   id: string;
@@ -530,6 +535,86 @@ describe('admin console in Chromium (sign in, integrations, health, recordings)'
     await darkScreen('editor-settings', async (p) => void (await openEditor(p, NAME)));
     await drawer(dark, NAME).getByRole('switch', { name: PROACTIVE_SWITCH, exact: true }).scrollIntoViewIfNeeded();
     await screenshot(dark, 'editor-notifications-dark');
+  });
+
+  it('the ad hoc calls switch follows "Teams transcription", off by default, and is saved', async () => {
+    const d = await openEditor(page, NAME);
+    // KMC's order (teams-2026.md §3.1): the ad hoc switch is the control right after Teams transcription
+    const publishing = d.getByRole('region', { name: 'Publishing', exact: true });
+    const controls = await publishing.locator('input').evaluateAll((els) =>
+      els.map((el) => {
+        const label = Array.from(el.ownerDocument.getElementsByTagName('label') as ArrayLike<typeof el>).find((l) => l.getAttribute('for') === el.id);
+        return label?.textContent?.trim() ?? '';
+      }));
+    const at = controls.indexOf('Teams transcription');
+    assert.ok(at >= 0, `"Teams transcription" is in Publishing: ${JSON.stringify(controls)}`);
+    assert.equal(controls[at + 1], ADHOC_SWITCH, `the control after "Teams transcription": ${JSON.stringify(controls)}`);
+
+    const adhoc = publishing.getByRole('switch', { name: ADHOC_SWITCH, exact: true });
+    assert.equal(await adhoc.isChecked(), false, 'ad hoc calls are off by default');
+    const hint = await adhoc.evaluate((el) =>
+      (el.getAttribute('aria-describedby') ?? '').split(/\s+/).map((id: string) => el.ownerDocument.getElementById(id)?.textContent ?? '').join(' '));
+    for (const words of ['PSTN', 'CallRecordings.Read.All', 'CallTranscripts.Read.All', 'does not say who took part']) {
+      assert.ok(hint.includes(words), `the switch's description says "${words}": ${hint}`);
+    }
+
+    const save = d.getByRole('button', { name: 'Save', exact: true });
+    await adhoc.click();
+    assert.equal(await adhoc.isChecked(), true);
+    await until('Save enabled', async () => !(await save.isDisabled()));
+    await checkScreen(page, 'editor-adhoc-calls-light');
+    let patched = page.waitForRequest((r) => r.method() === 'PATCH' && r.url().endsWith(`/api/admin/integrations/${integrationId}`));
+    await save.click();
+    assert.equal(((await patched).postDataJSON() as { settings?: Record<string, unknown> }).settings?.includeAdhocCalls, true, 'the PATCH turns ad hoc calls on');
+    await toast(page, 'Settings saved');
+    assert.deepEqual((await integration()).settings, { ...FINAL_SETTINGS, includeAdhocCalls: true }, 'only ad hoc calls changed');
+    await darkScreen('editor-adhoc-calls', async (p) => {
+      const dd = await openEditor(p, NAME);
+      assert.equal(await dd.getByRole('switch', { name: ADHOC_SWITCH, exact: true }).isChecked(), true, 'the switch is on after a reload');
+    });
+
+    // off again, for the steps below
+    await until('Save disabled once saved', async () => save.isDisabled());
+    await adhoc.click();
+    patched = page.waitForRequest((r) => r.method() === 'PATCH' && r.url().endsWith(`/api/admin/integrations/${integrationId}`));
+    await until('Save enabled', async () => !(await save.isDisabled()));
+    await save.click();
+    assert.equal(((await patched).postDataJSON() as { settings?: Record<string, unknown> }).settings?.includeAdhocCalls, false, 'the PATCH turns ad hoc calls off');
+    await until('ad hoc calls off in the API', async () => (await integration()).settings.includeAdhocCalls === false);
+    await until('Save disabled once saved', async () => save.isDisabled());
+    await closeEditor(page, d);
+  });
+
+  it("shows an ad hoc call's recording as a call", async () => {
+    const now = new Date().toISOString();
+    const base = {
+      organizerId: admin.id, recordedAt: now, bytesDone: 1_572_871, bytesTotal: 1_572_871, entryId: null, entryUrl: null, reason: null, error: null,
+      transcript: { state: 'attached', error: null }, notice: null, retryable: false, createdAt: now, updatedAt: now,
+    };
+    // the tab alone: the API's answer is made up, so the row does not wait on the pipeline
+    const items = [
+      { ...base, recordingId: 'call-with-name', meetingId: null, callId: '5c2e7b1a-9d4f-4e3b-8a6c-1f0e2d3c4b5a', subject: 'Teams call with Lee Gu (2026-11-24 14:00 UTC)', state: 'archived' },
+      { ...base, recordingId: 'call-unnamed', meetingId: null, callId: '6d3f8c2b-0e5a-4f4c-9b7d-2a1f3e4d5c6b', subject: '', state: 'queued' },
+      { ...base, recordingId: 'meeting', meetingId: 'MSo1N2Y5ZGFjYy03MWJmLTQ3NDMtYjQxMy01M2EdFGkdRWHJlQ', callId: null, subject: 'Sales kickoff', state: 'archived' },
+    ];
+    const answer = (route: import('playwright-core').Route) => route.fulfill({ json: { items, nextCursor: null } });
+    const recordingsUrl = new RegExp(`/api/admin/integrations/${integrationId}/recordings(\\?|$)`);
+    await page.route(recordingsUrl, answer);
+    try {
+      const d = await openEditor(page, NAME, 'Recordings');
+      const callRow = d.getByRole('row').filter({ hasText: 'Teams call with Lee Gu' });
+      await visible(callRow.getByText('Call', { exact: true }), 'the "Call" badge of the named call');
+      // a call without a subject is named as a call, not as an untitled meeting
+      const unnamed = d.getByRole('row').filter({ has: page.getByText('queued', { exact: true }) });
+      await expectText(unnamed, /^Teams call Call\b/, 'the unnamed call');
+      const meetingRow = d.getByRole('row').filter({ hasText: 'Sales kickoff' });
+      await visible(meetingRow, 'the meeting row');
+      assert.equal(await meetingRow.getByText('Call', { exact: true }).count(), 0, 'a meeting has no "Call" badge');
+      await checkScreen(page, 'recordings-call-light');
+      await closeEditor(page, d);
+    } finally {
+      await page.unroute(recordingsUrl, answer);
+    }
   });
 
   it('enables the integration', async () => {

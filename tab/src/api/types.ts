@@ -8,6 +8,8 @@ export interface IntegrationSettings {
   groupSource: 'kaltura' | 'entra';
   groups: string[];
   uploadTranscripts: boolean;
+  /** ad hoc calls (1:1, group, PSTN) are archived too (absent on servers that do not know it yet) */
+  includeAdhocCalls?: boolean;
   coOrganizerRoles: EntitlementRole[];
   presentersRoles: EntitlementRole[];
   attendeesRoles: EntitlementRole[];
@@ -31,6 +33,7 @@ export const DEFAULT_SETTINGS: IntegrationSettings = {
   groupSource: 'kaltura',
   groups: [],
   uploadTranscripts: true,
+  includeAdhocCalls: false,
   coOrganizerRoles: ['co-editors', 'co-publishers'],
   presentersRoles: ['co-viewers'],
   attendeesRoles: [],
@@ -157,7 +160,10 @@ export type RecordingState = (typeof RECORDING_STATES)[number];
 
 export interface Recording {
   recordingId: string;
-  meetingId: string;
+  /** null for an ad hoc call's recording, which belongs to no meeting */
+  meetingId: string | null;
+  /** the ad hoc call's id, for a call's recording (absent on servers that do not archive calls) */
+  callId?: string | null;
   organizerId: string;
   subject: string;
   recordedAt: string | null;

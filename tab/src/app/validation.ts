@@ -124,8 +124,8 @@ export function changeFrom(original: Integration, f: EditorForm): IntegrationCha
     s.entryUrlTemplate = s.entryUrlTemplate.trim();
     if (!('entryUrlTemplate' in original.settings) && !s.entryUrlTemplate) delete s.entryUrlTemplate;
   }
-  // Likewise the Teams notification switches: a server without them only hears of them when one is on.
-  for (const k of ['notifyCoOrganizers', 'proactiveInstall'] as const) {
+  // Likewise the switches added since: a server without one only hears of it when it is on.
+  for (const k of ['includeAdhocCalls', 'notifyCoOrganizers', 'proactiveInstall'] as const) {
     if (!(k in original.settings) && !s[k]) delete s[k];
   }
   if (JSON.stringify(s) !== JSON.stringify(original.settings)) change.settings = s;

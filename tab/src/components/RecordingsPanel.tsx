@@ -53,6 +53,7 @@ const useStyles = makeStyles({
   // a badge with a tooltip: focusable, so the keyboard reaches what hovering shows
   tipTrigger: { display: 'inline-flex', maxWidth: '100%', borderRadius: tokens.borderRadiusMedium, cursor: 'default' },
   noticeBadge: { whiteSpace: 'nowrap' },
+  subject: { display: 'flex', alignItems: 'center', flexWrap: 'wrap', gap: tokens.spacingHorizontalS, minWidth: 0, overflowWrap: 'anywhere' },
   tip: { display: 'flex', flexDirection: 'column', gap: '2px', overflowWrap: 'anywhere' },
   visuallyHidden: {
     position: 'absolute',
@@ -228,20 +229,29 @@ export function RecordingsPanel({ integration }: { integration: Integration }) {
 
 function RecordingRow({ r, proactiveInstall, retrying, onRetry }: { r: Recording; proactiveInstall: boolean; retrying: boolean; onRetry: () => void }) {
   const s = useStyles();
-  const subject = r.subject || 'Untitled meeting';
+  // an ad hoc call has no meeting (meetingId is null): the row says it is a call instead
+  const isCall = !!r.callId;
+  const subject = r.subject || (isCall ? 'Teams call' : 'Untitled meeting');
   const fraction = r.bytesTotal && r.bytesTotal > 0 && r.bytesDone !== null ? Math.min(1, r.bytesDone / r.bytesTotal) : undefined;
   const problem = problemText(r.error) || r.reason || '';
   const transcriptProblem = r.transcript ? problemText(r.transcript.error) : '';
   return (
     <TableRow className={s.row}>
       <TableCell>
-        {r.entryUrl ? (
-          <Link href={r.entryUrl} target="_blank" rel="noreferrer">
-            {subject}
-          </Link>
-        ) : (
-          subject
-        )}
+        <div className={s.subject}>
+          {r.entryUrl ? (
+            <Link href={r.entryUrl} target="_blank" rel="noreferrer">
+              {subject}
+            </Link>
+          ) : (
+            <span>{subject}</span>
+          )}
+          {isCall && (
+            <Badge appearance="outline" color="informative" size="small">
+              Call
+            </Badge>
+          )}
+        </div>
       </TableCell>
       <TableCell>{formatDateTime(r.recordedAt ?? r.createdAt)}</TableCell>
       <TableCell>
@@ -375,7 +385,10 @@ function Backfill({ integration }: { integration: Integration }) {
       <h3 id="backfill-heading" className={s.h3}>
         Backfill
       </h3>
-      <Text>Archive the recordings of meetings in a past date range (UTC days). Recordings already archived are not uploaded twice.</Text>
+      <Text>
+        Archive the recordings of meetings{integration.settings.includeAdhocCalls ? ' and ad hoc calls' : ''} in a past date range (UTC days). Recordings
+        already archived are not uploaded twice.
+      </Text>
       <div className={s.backfill}>
         <Field label="From" validationState={invalid && from > to ? 'error' : 'none'}>
           <Input type="date" value={from} max={today} onChange={(_, d) => setFrom(d.value)} />

@@ -93,7 +93,7 @@ export async function startApp(config: AppConfig, logger: Logger, overrides: App
   });
   // a call permission granted: the calls recorded without it are found and archived
   keeper.onChange(async (change) => {
-    const catchUp = callCatchUpFor(change);
+    const catchUp = callCatchUpFor(change, clock.now());
     if (catchUp) await queue.enqueue(catchUp);
   });
 

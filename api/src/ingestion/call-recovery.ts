@@ -11,19 +11,24 @@ import type { HealthDeps } from './health.js';
 import type { IntegrationContexts } from './integration-context.js';
 import { catchUpCallsJob, ingestCallRecordingJob, retryCallTranscriptJob } from './job-kinds.js';
 
-/** Calls are caught up from a little before the problem began: Graph's createdDateTime can lag the call. */
-const LOOKBACK_MS = 6 * 3_600_000;
+/**
+ * How far back calls are caught up: as far as an integration's first sweep looks (the sweeps skipped
+ * calls while the problem lasted, the first one included), or to a little before the problem began
+ * when it is older.
+ */
+export const CALLS_LOOKBACK_MS = 30 * 86_400_000;
+const OVERLAP_MS = 6 * 3_600_000;
 
 /**
  * When a call-only problem goes (the permission was granted, whoever noticed: the scheduled check,
  * "Test connection", a settings change), the calls recorded meanwhile are caught up. The health's
  * revision makes it one job per change.
  */
-export function callCatchUpFor(change: Pick<HealthChange, 'integration' | 'removed'>): ReturnType<typeof catchUpCallsJob> | null {
+export function callCatchUpFor(change: Pick<HealthChange, 'integration' | 'removed'>, now: number): ReturnType<typeof catchUpCallsJob> | null {
   const gone = change.removed.filter((p) => isCallOnlyCode(p.code));
   if (gone.length === 0 || !change.integration.enabled || !change.integration.settings.includeAdhocCalls) return null;
   const since = Math.min(...gone.map((p) => p.since));
-  return catchUpCallsJob(change.integration.id, since - LOOKBACK_MS, `healed:${change.integration.health.rev}`);
+  return catchUpCallsJob(change.integration.id, Math.min(since - OVERLAP_MS, now - CALLS_LOOKBACK_MS), `healed:${change.integration.health.rev}`);
 }
 
 /**
@@ -33,6 +38,8 @@ export function callCatchUpFor(change: Pick<HealthChange, 'integration' | 'remov
 export async function clearFixedCallWarning(deps: Pick<HealthDeps, 'contexts' | 'keeper'>, integration: Integration): Promise<void> {
   const warned = integration.health.problems.map((p) => p.code).filter(isCallOnlyCode);
   if (warned.length === 0) return;
+  // a permission granted since shows only in a new token
+  deps.contexts.forget(integration.id);
   const c = await deps.contexts.get(integration.id);
   if (!c.settings.includeAdhocCalls) {
     await deps.keeper.resolve(integration.id, CALL_ONLY_CODES);

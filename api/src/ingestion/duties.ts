@@ -55,9 +55,10 @@ export function createDuties(d: DutyDeps) {
     for (const integration of await store.integrations.list()) {
       try {
         if (integration.enabled) {
+          // before the subscriptions: once calls can be read, their subscriptions are made in this same round
+          await clearFixedCallWarning(d.health, integration);
           await d.subscriptions.ensure(integration.id);
           await clearFixedTranscriptWarning({ store, queue: d.queue, health: d.health, clock, logger }, integration);
-          await clearFixedCallWarning(d.health, integration);
         } else await d.subscriptions.removeAll(integration.id);
       } catch (err) {
         if (err instanceof AppError && err.blocking) {

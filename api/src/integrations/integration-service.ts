@@ -2,10 +2,8 @@ import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { IntegrationHealthKeeper } from '../health/integration-health.js';
 import { CALL_ONLY_CODES } from '../ingestion/call-problems.js';
+import { CALLS_LOOKBACK_MS } from '../ingestion/call-recovery.js';
 import { catchUpCallsJob, sweepJob, syncSubscriptionsJob } from '../ingestion/job-kinds.js';
-
-/** How far back calls are looked for when they are switched on (as far as an integration's first sweep). */
-const CALLS_LOOKBACK_MS = 30 * 86_400_000;
 import type { Logger } from '../logging/logger.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import { NotFoundError, VersionConflictError } from '../store/errors.js';

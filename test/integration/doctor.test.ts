@@ -230,6 +230,30 @@ describe('npm run doctor', function () {
     assert.equal(byId.get('permission:teamsAppInstall')!.status, 'warning');
   });
 
+  it('--adhoc-calls on checks the call permissions: missing ones are warnings (meetings go on), exit 0', async () => {
+    const { report: off, byId: offById } = await jsonReport(flags());
+    assert.equal(off.ok, true);
+    assert.equal(offById.get('permission:callRecordings')!.status, 'skipped', 'ad hoc calls are off by default');
+    assert.equal(offById.get('call-api')!.status, 'skipped');
+
+    const { run: granted, byId: grantedById } = await jsonReport([...flags(), '--adhoc-calls', 'on']);
+    assert.equal(granted.code, 0);
+    for (const id of ['permission:callRecordings', 'permission:callTranscripts', 'call-api']) assert.equal(grantedById.get(id)!.status, 'pass', id);
+
+    const broken = structuredClone(base);
+    broken.appRegistrations[0]!.permissions = broken.appRegistrations[0]!.permissions.filter((p) => p !== 'CallRecordings.Read.All' && p !== 'CallTranscripts.Read.All');
+    await load(broken);
+    const { run, report, byId } = await jsonReport([...flags(), '--adhoc-calls', 'on']);
+    assert.equal(run.code, 0, 'warnings only');
+    assert.equal(report.ok, true);
+    assert.equal(byId.get('permission:callRecordings')!.status, 'warning');
+    assert.equal(byId.get('permission:callRecordings')!.code, 'MISSING_CALL_RECORDING_PERMISSION');
+    assert.match(byId.get('permission:callRecordings')!.fix!, /CallRecordings\.Read\.All/);
+    assert.equal(byId.get('permission:callTranscripts')!.code, 'MISSING_CALL_TRANSCRIPT_PERMISSION');
+    assert.equal(byId.get('call-api')!.status, 'skipped');
+    assert.equal(byId.get('access-policy')!.status, 'pass', 'the meeting checks are not held up');
+  });
+
   it('no application access policy: APPLICATION_ACCESS_POLICY_MISSING, with the PowerShell', async () => {
     const broken = structuredClone(base);
     broken.appRegistrations[0]!.applicationAccessPolicy = false;

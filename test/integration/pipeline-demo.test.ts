@@ -18,16 +18,21 @@ describe('pipeline: the demo fixture end to end', function () {
   });
   after(() => h?.close());
 
-  it('subscribes to recordings and transcripts with a lifecycle URL and a secret clientState', async () => {
-    const subs = await waitFor('two subscriptions', async () => {
+  it('subscribes to recordings and transcripts, of meetings and ad hoc calls, with a lifecycle URL and a secret clientState', async () => {
+    const subs = await waitFor('four subscriptions', async () => {
       const s = await h.e.control<{ subscriptions: Array<{ id: string; resource: string; lifecycleNotificationUrl: string; hasClientState: boolean; expirationDateTime: string }> }>(
         h.e.graph,
         'GET',
         '/__control/state',
       );
-      return s.subscriptions.length === 2 ? s.subscriptions : undefined;
+      return s.subscriptions.length === 4 ? s.subscriptions : undefined;
     });
-    assert.deepEqual(subs.map((s) => s.resource).sort(), ['communications/onlineMeetings/getAllRecordings', 'communications/onlineMeetings/getAllTranscripts']);
+    assert.deepEqual(subs.map((s) => s.resource).sort(), [
+      'communications/adhocCalls/getAllRecordings',
+      'communications/adhocCalls/getAllTranscripts',
+      'communications/onlineMeetings/getAllRecordings',
+      'communications/onlineMeetings/getAllTranscripts',
+    ]);
     for (const s of subs) {
       assert.match(s.lifecycleNotificationUrl, /\/api\/graph\/lifecycle$/);
       assert.equal(s.hasClientState, true);

@@ -104,12 +104,12 @@ describe('pipeline: every settings variation', function () {
     assert.match(skipped.reason ?? '', /opt-out Entra group/);
   });
 
-  it('transcripts off: no captions and no transcript subscription', async () => {
+  it('transcripts off: no captions and no transcript subscription, of meetings or calls', async () => {
     h = await startAppHarness(await fixtureWith({ uploadTranscripts: false }));
     const entries = await settle(h, 3);
     assert.ok(entries.every((x) => x.captions.length === 0));
     const subs = await h.e.control<{ subscriptions: Array<{ resource: string }> }>(h.e.graph, 'GET', '/__control/state');
-    assert.deepEqual(subs.subscriptions.map((s) => s.resource), ['communications/onlineMeetings/getAllRecordings']);
+    assert.deepEqual(subs.subscriptions.map((s) => s.resource).sort(), ['communications/adhocCalls/getAllRecordings', 'communications/onlineMeetings/getAllRecordings']);
   });
 
   it('several categories by full name', async () => {

@@ -16,7 +16,7 @@ describe('subscriptions after a restart', function () {
     // a long check period: only the start-up round can bring them back within this test
     h = await startAppHarness(undefined, { SUBSCRIPTION_CHECK_MS: '86400000' });
     const state = () => h.e.control<GraphState>(h.e.graph, 'GET', '/__control/state');
-    const before = await waitFor('two subscriptions', async () => ((await state()).subscriptions.length === 2 ? (await state()).subscriptions : undefined));
+    const before = await waitFor('four subscriptions', async () => ((await state()).subscriptions.length === 4 ? (await state()).subscriptions : undefined));
     const integrationId = (await h.app.store.integrations.list())[0]!.id;
 
     await h.app.close();
@@ -25,9 +25,9 @@ describe('subscriptions after a restart', function () {
     assert.equal((await h.app.store.subscriptions.listByIntegration(integrationId).catch(() => [])).length, 0, 'the closed store answers nothing');
 
     await h.restart();
-    const after = await waitFor('two subscriptions again', async () => {
+    const after = await waitFor('four subscriptions again', async () => {
       const s = (await state()).subscriptions;
-      return s.length === 2 ? s : undefined;
+      return s.length === 4 ? s : undefined;
     });
     assert.deepEqual(after.map((s) => s.resource).sort(), before.map((s) => s.resource).sort());
     assert.equal(after.some((s) => before.some((b) => b.id === s.id)), false, 'new subscriptions, not the forgotten ones');

@@ -58,6 +58,8 @@ What is checked (the integration's settings; the one settings schema, as in the 
   --default-user ID           unknown users get this Kaltura user (checks it exists)
   --proactive-install on|off  install the app for organizers who lack it (checks
                               TeamsAppInstallation.ReadWriteForUser.All and AppCatalog.Read.All)
+  --adhoc-calls on|off        archive ad hoc calls too (default off: checks CallRecordings.Read.All,
+                              and CallTranscripts.Read.All with transcripts on)
   --secret-warning-days N     warn when the client secret expires within N days; default ${DEFAULTS.secretWarningDays}
 
 Output:
@@ -96,7 +98,7 @@ export interface DoctorArgs {
   settings: Partial<Record<SettingFlag, { flag: string; value: unknown }>>;
 }
 
-type SettingFlag = 'uploadTranscripts' | 'categories' | 'uploadScope' | 'groups' | 'defaultUserId' | 'proactiveInstall';
+type SettingFlag = 'uploadTranscripts' | 'categories' | 'uploadScope' | 'groups' | 'defaultUserId' | 'proactiveInstall' | 'includeAdhocCalls';
 
 const VALUE_FLAGS = new Set([
   '--tenant',
@@ -119,6 +121,7 @@ const VALUE_FLAGS = new Set([
   '--entra-groups',
   '--default-user',
   '--proactive-install',
+  '--adhoc-calls',
   '--secret-warning-days',
 ]);
 const BOOLEAN_FLAGS = new Set(['--json', '--help', '-h']);
@@ -204,6 +207,8 @@ export function parseDoctorArgs(argv: readonly string[]): DoctorArgs {
   if (defaultUser !== undefined) settings.defaultUserId = { flag: '--default-user', value: defaultUser };
   const proactive = onOff('--proactive-install');
   if (proactive !== undefined) settings.proactiveInstall = { flag: '--proactive-install', value: proactive };
+  const calls = onOff('--adhoc-calls');
+  if (calls !== undefined) settings.includeAdhocCalls = { flag: '--adhoc-calls', value: calls };
 
   const days = one('--secret-warning-days');
   const secretWarningDays = days === undefined ? DEFAULTS.secretWarningDays : Number(days);

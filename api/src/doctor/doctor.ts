@@ -238,6 +238,7 @@ async function settingsFrom(args: DoctorArgs): Promise<Record<string, unknown>> 
     settings['defaultUserId'] = f.defaultUserId.value;
   }
   if (f.proactiveInstall) settings['proactiveInstall'] = f.proactiveInstall.value;
+  if (f.includeAdhocCalls) settings['includeAdhocCalls'] = f.includeAdhocCalls.value;
   if (f.groups && (settings['uploadScope'] ?? 'all') === 'all') {
     throw new UsageError(f.groups.flag, `${f.groups.flag} needs --upload-scope opt-in or opt-out: with every organizer in scope the groups are not used`);
   }
@@ -268,6 +269,7 @@ function flagFor(args: DoctorArgs, path: string[]): string {
       defaultUserId: f.defaultUserId,
       userNotFoundMethod: f.defaultUserId,
       proactiveInstall: f.proactiveInstall,
+      includeAdhocCalls: f.includeAdhocCalls,
     };
     return (field !== undefined ? byField[field]?.flag : undefined) ?? '--settings';
   }

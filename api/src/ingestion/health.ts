@@ -52,8 +52,10 @@ export interface CheckOutcome {
  */
 export async function checkIntegration(deps: HealthDeps, integration: Pick<Integration, 'id'>): Promise<CheckOutcome> {
   deps.contexts.forget(integration.id);
+  let checkedVersion: number | undefined;
   try {
     const c = await deps.contexts.get(integration.id);
+    checkedVersion = c.integration.version;
     const s = c.settings;
     await c.graph.verifyAccess({ transcripts: false, entraGroups: s.uploadScope !== 'all' && s.groupSource === 'entra' });
     await c.kaltura.verifyCredentials();
@@ -63,6 +65,8 @@ export async function checkIntegration(deps: HealthDeps, integration: Pick<Integ
     }
   } catch (err) {
     if (err instanceof AppError && err.blocking) {
+      // an admin changed the integration (a new secret, say) while this check used the old one: its verdict is stale
+      if (checkedVersion !== undefined && (await deps.integrations.get(integration.id))?.version !== checkedVersion) return { ok: false, code: err.code, message: 'the integration changed during the check' };
       const written = await deps.keeper.failed(integration.id, err);
       return { ok: false, code: err.code, message: written?.health.error?.message ?? err.message };
     }

@@ -5,7 +5,7 @@ import { CALL_ONLY_CODES } from '../ingestion/call-problems.js';
 import { CALLS_LOOKBACK_MS } from '../ingestion/call-recovery.js';
 import { catchUpCallsJob, sweepJob, syncSubscriptionsJob } from '../ingestion/job-kinds.js';
 import type { Logger } from '../logging/logger.js';
-import type { JobQueue } from '../queue/job-queue.js';
+import { DISABLED_REASON, type JobQueue } from '../queue/job-queue.js';
 import { NotFoundError, VersionConflictError } from '../store/errors.js';
 import type { JsonObject } from '../store/json.js';
 import type {
@@ -256,17 +256,14 @@ export class IntegrationService {
   async disable(actor: AuditActor, id: string): Promise<Integration> {
     const current = await this.get(id);
     const updated = current.enabled ? await this.write(id, current.version, { enabled: false }) : current;
-    // disabled is the reason now, whatever paused the lane before (a pause keeps its first reason); a
-    // job of the lane that hits a blocking error between the resume and the pause takes the reason
-    // first, so look and take it back (once DISABLED holds, later pauses keep it)
-    for (let tries = 0; tries < 5; tries++) {
-      await this.d.queue.resume(id);
-      await this.d.queue.pause(id, 'DISABLED');
-      if ((await this.d.store.jobs.paused()).find((p) => p.integrationId === id)?.reason === 'DISABLED') break;
-    }
+    // disabled is the reason now, whatever paused the lane before; once it holds, the queue keeps it
+    // against the blocking errors of jobs still running (JobQueue.pause)
+    await this.d.queue.pause(id, DISABLED_REASON);
     await this.d.removeSubscriptions(id).catch((err: unknown) =>
       this.d.logger.warn({ err, integrationId: id }, 'could not remove the Graph subscriptions now; the next scheduled check will'),
     );
+    // a job that looked before DISABLED was written may have written its own reason after it: take it back
+    await this.d.queue.pause(id, DISABLED_REASON);
     await this.audit(actor, 'integration.disable', updated, {});
     return updated;
   }

@@ -45,6 +45,9 @@ export interface FailOutcome {
  * The job queue: policy (defaults, retries with backoff, stalled-lease limits) over the durable job
  * table of the Store. Any number of processes can run one over the same database.
  */
+/** The pause reason of a disabled integration. */
+export const DISABLED_REASON = 'DISABLED';
+
 export class JobQueue {
   private readonly jobs: JobRepository;
   private readonly clock: Clock;
@@ -129,8 +132,13 @@ export class JobQueue {
     return this.jobs.recoverStalled({ maxStalledCount: this.maxStalledCount });
   }
 
-  pause(integrationId: string, reason: string): Promise<void> {
-    return this.jobs.pause(integrationId, reason);
+  /**
+   * A disabled integration stays paused as disabled: a job of its lane that was already running and
+   * hits a blocking error does not replace that reason (only `resume`, on enable, ends it).
+   */
+  async pause(integrationId: string, reason: string): Promise<void> {
+    if (reason !== DISABLED_REASON && (await this.jobs.paused()).some((p) => p.integrationId === integrationId && p.reason === DISABLED_REASON)) return;
+    await this.jobs.pause(integrationId, reason);
   }
 
   resume(integrationId: string): Promise<boolean> {

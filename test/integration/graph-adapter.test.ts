@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createAppTokenProvider } from '../../api/src/graph/app-token-provider.js';
 import { GraphAdapter } from '../../api/src/graph/graph-adapter.js';
 import { GraphError } from '../../api/src/graph/graph-errors.js';
-import type { RecordingInfo } from '../../api/src/graph/graph-port.js';
+import type { CallArtifactInfo, RecordingInfo } from '../../api/src/graph/graph-port.js';
 import { contentSha256 } from '../../sandbox/content/deterministic-content.js';
 import type { Fixture } from '../../sandbox/fixture/schema.js';
 import { startTestEmulators, type TestEmulators } from '../support/emulators.js';
@@ -274,5 +276,301 @@ describe('Graph adapter against the emulators', function () {
       assert.ok(err instanceof GraphError);
       assert.deepEqual([err.code, err.retryable, err.blocking, err.retryAfterMs], ['GRAPH_THROTTLED', true, false, 7000]);
     }
+  });
+  describe('ad hoc calls', () => {
+    // the demo's 1:1 call (sandbox/fixtures/demo.json calls[0]), Megan → Lee, held back until released
+    const CALL = '5c2e7b1a-9d4f-4e3b-8a6c-1f0e2d3c4b5a';
+    const CALL_RECORDING =
+      'MyMjMTk6MDAwMDAwMDAtMDAwMC00MDAwLTgwMDAtMDAwMDAwMDAwMDAxXzAwMDAwMDAwLTAwMDAtNDAwMC04MDAwLTAwMDAwMDAwMDAwM0B1bnEuZ2JsLnNwYWNlcyMjNWMyZTdiMWEtOWQ0Zi00ZTNiLThhNmMtMWYwZTJkM2M0YjVhLTE3OTU1Mjg4MDUtUmVjb3JkaW5n';
+    const CALL_TRANSCRIPT =
+      'MyMjMTk6MDAwMDAwMDAtMDAwMC00MDAwLTgwMDAtMDAwMDAwMDAwMDAxXzAwMDAwMDAwLTAwMDAtNDAwMC04MDAwLTAwMDAwMDAwMDAwM0B1bnEuZ2JsLnNwYWNlcyMjNWMyZTdiMWEtOWQ0Zi00ZTNiLThhNmMtMWYwZTJkM2M0YjVhLTE3OTU1Mjg4MDUtVHJhbnNjcmlwdFYyIyMw';
+    const LEE = '00000000-0000-4000-8000-000000000003';
+    const ADELE = '00000000-0000-4000-8000-000000000002';
+    const OTHER_CALL = '0f1e2d3c-4b5a-4697-8a7b-6c5d4e3f2a1b';
+    const ADELES_CALL = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+    const callArtifactId = (call: string, suffix: string) => Buffer.from(`3##19:0a1b2c3d4e5f40718293a4b5c6d7e8f9@thread.v2##${call}-${suffix}`).toString('base64');
+    /** around now: a held-back item's createdDateTime is the moment it was released */
+    const aroundNow = () => ({ from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 60_000) });
+
+    const release = (kind: 'recordings' | 'transcripts', id: string) =>
+      e.control<{ madeAvailable: boolean }>(e.graph, 'POST', `/__control/${kind}/${encodeURIComponent(id)}/available`);
+
+    async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
+      const out: T[] = [];
+      for await (const x of items) out.push(x);
+      return out;
+    }
+
+    beforeEach(async () => {
+      assert.equal((await release('recordings', CALL_RECORDING)).madeAvailable, true);
+      assert.equal((await release('transcripts', CALL_TRANSCRIPT)).madeAvailable, true);
+    });
+
+    async function withoutPermission(permission: string) {
+      const f = structuredClone(e.fixture);
+      f.appRegistrations[0]!.permissions = f.appRegistrations[0]!.permissions.filter((p) => p !== permission);
+      await loadBoth(f);
+      await release('recordings', CALL_RECORDING);
+      await release('transcripts', CALL_TRANSCRIPT);
+    }
+
+    it("lists the initiator's released call recording and transcript, and nobody else's", async () => {
+      const g = adapter();
+      const recordings = await all(g.listCallRecordings(MEGAN, aroundNow()));
+      assert.deepEqual(recordings.map((r) => [r.id, r.callId, r.organizerId, r.meetingId]), [[CALL_RECORDING, CALL, MEGAN, '']]);
+      assert.ok(Math.abs(Date.parse(recordings[0]!.createdDateTime) - Date.now()) < 120_000, recordings[0]!.createdDateTime);
+      const transcripts = await all(g.listCallTranscripts(MEGAN, aroundNow()));
+      assert.deepEqual(transcripts.map((t) => [t.id, t.callId, t.organizerId]), [[CALL_TRANSCRIPT, CALL, MEGAN]]);
+      // Lee took part but did not start it; and a window before the release finds nothing
+      assert.deepEqual(await all(g.listCallRecordings(LEE, aroundNow())), []);
+      assert.deepEqual(await all(g.listCallRecordings(MEGAN, { from: new Date('2025-01-01Z'), to: new Date('2025-02-01Z') })), []);
+    });
+
+    it('follows @odata.nextLink across pages of call recordings, in the window only', async () => {
+      const f = structuredClone(e.fixture);
+      const rec = (id: string, at: string) => ({ id, createdDateTime: at, endDateTime: at, size: 1_000, seed: id, available: true });
+      const megansNov = [1, 2, 3, 4, 5].map((n) => callArtifactId(OTHER_CALL, `17943${n}0000-Recording`));
+      f.calls.push(
+        {
+          id: OTHER_CALL,
+          initiatorId: MEGAN,
+          participants: [{ userId: LEE }, { phoneNumber: '+14255550123', displayName: 'Fourth Coffee' }],
+          startDateTime: '2026-11-10T09:00:00Z',
+          endDateTime: '2026-11-10T12:00:00Z',
+          recordings: [...megansNov.map((id, i) => rec(id, new Date(Date.parse('2026-11-10T09:10:00Z') + i * 1_800_000).toISOString())), rec(callArtifactId(OTHER_CALL, '1800000000-Recording'), '2027-01-15T09:00:00Z')],
+          transcripts: [],
+        },
+        {
+          id: ADELES_CALL,
+          initiatorId: ADELE,
+          participants: [{ userId: MEGAN }],
+          startDateTime: '2026-11-12T09:00:00Z',
+          endDateTime: '2026-11-12T10:00:00Z',
+          recordings: [rec(callArtifactId(ADELES_CALL, '1794500000-Recording'), '2026-11-12T09:05:00Z')],
+          transcripts: [],
+        },
+      );
+      await loadBoth(f);
+      const pages = async (pageSize: number) => {
+        await e.control(e.graph, 'POST', '/__control/settings', { pageSize });
+        await e.control(e.graph, 'DELETE', '/__control/requests');
+        const found = await all(adapter().listCallRecordings(MEGAN, window));
+        const log = await e.control<Array<{ method: string; path: string }>>(e.graph, 'GET', '/__control/requests');
+        return { found, requests: log.filter((r) => /\/adhocCalls\/getAllRecordings/i.test(r.path)).length };
+      };
+      for (const pageSize of [1, 2, 100]) {
+        const { found, requests } = await pages(pageSize);
+        assert.deepEqual(found.map((r) => r.id).sort(), [...megansNov].sort(), `page size ${pageSize}`);
+        assert.ok(found.every((r) => r.callId === OTHER_CALL && r.organizerId === MEGAN));
+        assert.equal(requests, Math.ceil(megansNov.length / pageSize), `page size ${pageSize}: one request per page`);
+      }
+    });
+
+    it('reads one call artifact, and answers undefined for a wrong call, initiator or id, or one not released', async () => {
+      const g = adapter();
+      const r = await g.getCallArtifact('recording', MEGAN, CALL, CALL_RECORDING);
+      assert.deepEqual([r?.id, r?.callId, r?.organizerId, r?.meetingId], [CALL_RECORDING, CALL, MEGAN, '']);
+      const t = await g.getCallArtifact('transcript', MEGAN, CALL, CALL_TRANSCRIPT);
+      assert.deepEqual([t?.id, t?.callId], [CALL_TRANSCRIPT, CALL]);
+      assert.equal(await g.getCallArtifact('recording', MEGAN, '99999999-9999-4999-8999-999999999999', CALL_RECORDING), undefined);
+      assert.equal(await g.getCallArtifact('recording', LEE, CALL, CALL_RECORDING), undefined, 'only the initiator path reaches it');
+      assert.equal(await g.getCallArtifact('recording', MEGAN, CALL, callArtifactId(CALL, '1-Recording')), undefined);
+      assert.equal(await g.getCallArtifact('transcript', MEGAN, CALL, CALL_RECORDING), undefined, 'a recording is not a transcript');
+      await loadBoth(e.fixture);
+      assert.equal(await g.getCallArtifact('recording', MEGAN, CALL, CALL_RECORDING), undefined, 'held back again');
+    });
+
+    it("streams the call recording, whole and resumed from an offset, with the fixture's sha256", async () => {
+      const g = adapter();
+      const item = e.fixture.calls[0]!.recordings[0]!;
+      const info = (await g.getCallArtifact('recording', MEGAN, CALL, CALL_RECORDING)) as CallArtifactInfo;
+      const expected = await contentSha256(item.seed, item.size);
+
+      const d0 = await g.downloadRecording(info, 0);
+      assert.deepEqual([d0.offset, d0.totalSize], [0, item.size]);
+      const whole = createHash('sha256');
+      for await (const c of d0.stream) whole.update(c as Buffer);
+      assert.equal(whole.digest('hex'), expected);
+
+      const split = 654_321;
+      const stitched = createHash('sha256');
+      const head = await g.downloadRecording(info, 0);
+      let taken = 0;
+      for await (const c of head.stream) {
+        const chunk = c as Buffer;
+        const want = Math.min(chunk.length, split - taken);
+        stitched.update(chunk.subarray(0, want));
+        taken += want;
+        if (taken >= split) break;
+      }
+      const tail = await g.downloadRecording(info, split);
+      assert.deepEqual([tail.offset, tail.totalSize], [split, item.size]);
+      let tailBytes = 0;
+      for await (const c of tail.stream) {
+        stitched.update(c as Buffer);
+        tailBytes += (c as Buffer).length;
+      }
+      assert.equal(tailBytes, item.size - split);
+      assert.equal(stitched.digest('hex'), expected);
+
+      const log = await e.control<Array<{ method: string; path: string }>>(e.graph, 'GET', '/__control/requests');
+      const content = log.filter((r) => r.path.endsWith('/content'));
+      assert.ok(content.length >= 3);
+      assert.ok(
+        content.every((r) => r.path === `/v1.0/users/${MEGAN}/adhocCalls/${CALL}/recordings/${encodeURIComponent(CALL_RECORDING)}/content`),
+        JSON.stringify(content.map((r) => r.path)),
+      );
+    });
+
+    it('reads the call transcript as VTT', async () => {
+      const g = adapter();
+      const info = (await g.getCallArtifact('transcript', MEGAN, CALL, CALL_TRANSCRIPT)) as CallArtifactInfo;
+      const vtt = await g.transcriptVtt(info);
+      assert.match(vtt, /^WEBVTT/);
+      assert.match(vtt, /<v Lee Gu>/);
+      assert.equal(vtt, e.fixture.calls[0]!.transcripts[0]!.vtt);
+    });
+
+    it('passes the calls connection test with the demo registration', async () => {
+      await adapter().verifyCallAccess({ transcripts: false });
+      await adapter().verifyCallAccess({ transcripts: true });
+    });
+
+    it('names a missing CallRecordings.Read.All, for every call recording operation, and keeps meetings working', async () => {
+      await withoutPermission('CallRecordings.Read.All');
+      const g = adapter();
+      assert.equal(await codeOf(g.verifyCallAccess({ transcripts: false })), 'MISSING_CALL_RECORDING_PERMISSION');
+      assert.equal(await codeOf(g.verifyCallAccess({ transcripts: true })), 'MISSING_CALL_RECORDING_PERMISSION');
+      assert.equal(await codeOf(all(g.listCallRecordings(MEGAN, aroundNow()))), 'MISSING_CALL_RECORDING_PERMISSION');
+      assert.equal(await codeOf(g.getCallArtifact('recording', MEGAN, CALL, CALL_RECORDING)), 'MISSING_CALL_RECORDING_PERMISSION');
+      const info: RecordingInfo = { id: CALL_RECORDING, meetingId: '', callId: CALL, organizerId: MEGAN, createdDateTime: '2026-11-24T14:00:05Z' };
+      assert.equal(await codeOf(g.downloadRecording(info, 0)), 'MISSING_CALL_RECORDING_PERMISSION');
+      // transcripts of calls, and meetings, are another permission
+      assert.equal((await all(g.listCallTranscripts(MEGAN, aroundNow()))).length, 1);
+      await g.verifyAccess({ transcripts: true });
+    });
+
+    it('names a missing CallTranscripts.Read.All only when call transcripts are wanted', async () => {
+      await withoutPermission('CallTranscripts.Read.All');
+      const g = adapter();
+      await g.verifyCallAccess({ transcripts: false });
+      assert.equal(await codeOf(g.verifyCallAccess({ transcripts: true })), 'MISSING_CALL_TRANSCRIPT_PERMISSION');
+      assert.equal(await codeOf(all(g.listCallTranscripts(MEGAN, aroundNow()))), 'MISSING_CALL_TRANSCRIPT_PERMISSION');
+      const info: RecordingInfo = { id: CALL_TRANSCRIPT, meetingId: '', callId: CALL, organizerId: MEGAN, createdDateTime: '2026-11-24T14:00:05Z' };
+      assert.equal(await codeOf(g.transcriptVtt(info)), 'MISSING_CALL_TRANSCRIPT_PERMISSION');
+      assert.equal((await all(g.listCallRecordings(MEGAN, aroundNow()))).length, 1);
+    });
+
+    it("reads Graph's own 403 on a calls path as the call permission missing, not the meeting one", async () => {
+      // the token holds the roles, Graph refuses anyway (consent revoked since the token was issued): the 403 the emulator sends without them
+      const forbidden = (pathPattern: string) =>
+        e.control(e.graph, 'POST', '/__control/faults', { pathPattern, status: 403, body: { error: { code: 'Forbidden', message: '' } } });
+      const g = adapter();
+      await forbidden('/adhocCalls/getAllRecordings');
+      assert.equal(await codeOf(all(g.listCallRecordings(MEGAN, aroundNow()))), 'MISSING_CALL_RECORDING_PERMISSION');
+      await forbidden('/adhocCalls/getAllTranscripts');
+      assert.equal(await codeOf(all(g.listCallTranscripts(MEGAN, aroundNow()))), 'MISSING_CALL_TRANSCRIPT_PERMISSION');
+      const recording = (await g.getCallArtifact('recording', MEGAN, CALL, CALL_RECORDING))!;
+      const transcript = (await g.getCallArtifact('transcript', MEGAN, CALL, CALL_TRANSCRIPT))!;
+      await forbidden('/adhocCalls/.*/recordings/.*/content$');
+      assert.equal(await codeOf(g.downloadRecording(recording, 0)), 'MISSING_CALL_RECORDING_PERMISSION');
+      await forbidden('/adhocCalls/.*/transcripts/.*/content$');
+      assert.equal(await codeOf(g.transcriptVtt(transcript)), 'MISSING_CALL_TRANSCRIPT_PERMISSION');
+      await forbidden('/adhocCalls/.*/recordings/[^/]+$');
+      assert.equal(await codeOf(g.getCallArtifact('recording', MEGAN, CALL, CALL_RECORDING)), 'MISSING_CALL_RECORDING_PERMISSION');
+    });
+
+    it('names a missing access policy and a tenant with transcript access off on the calls path too', async () => {
+      const noPolicy = structuredClone(e.fixture);
+      noPolicy.appRegistrations[0]!.applicationAccessPolicy = false;
+      await loadBoth(noPolicy);
+      assert.equal(await codeOf(adapter().verifyCallAccess({ transcripts: false })), 'APPLICATION_ACCESS_POLICY_MISSING');
+
+      const transcriptsOff = structuredClone(e.fixture);
+      transcriptsOff.tenant.transcriptApiAccess = false;
+      await loadBoth(transcriptsOff);
+      await adapter().verifyCallAccess({ transcripts: false });
+      assert.equal(await codeOf(adapter().verifyCallAccess({ transcripts: true })), 'TRANSCRIPT_API_ACCESS_DISABLED');
+    });
+
+    it('the meeting permissions grant nothing of calls', async () => {
+      const f = structuredClone(e.fixture);
+      f.appRegistrations[0]!.permissions = f.appRegistrations[0]!.permissions.filter((p) => !p.startsWith('Call'));
+      await loadBoth(f);
+      const g = adapter();
+      await g.verifyAccess({ transcripts: true });
+      assert.equal(await codeOf(g.verifyCallAccess({ transcripts: true })), 'MISSING_CALL_RECORDING_PERMISSION');
+    });
+
+    describe('subscriptions', () => {
+      let hook: Server;
+      let hookUrl: string;
+
+      before(async () => {
+        // answers Graph's validation handshake, acknowledges the rest
+        hook = createServer((req, res) => {
+          const token = new URL(req.url ?? '/', 'http://hook').searchParams.get('validationToken');
+          req.resume();
+          req.on('end', () => {
+            if (token !== null) {
+              res.writeHead(200, { 'content-type': 'text/plain' });
+              res.end(token);
+            } else {
+              res.writeHead(202);
+              res.end();
+            }
+          });
+        });
+        await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+        hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}`;
+      });
+      after(async () => {
+        hook.closeAllConnections();
+        await new Promise<void>((resolve) => hook.close(() => resolve()));
+      });
+
+      const input = (resource: string) => ({
+        resource,
+        notificationUrl: `${hookUrl}/api/graph/notifications`,
+        lifecycleNotificationUrl: `${hookUrl}/api/graph/lifecycle`,
+        clientState: 'calls-client-state-0001',
+        expirationDateTime: new Date(Date.now() + 4_000 * 60_000),
+      });
+
+      it('creates the tenant-wide call transcripts subscription on /beta, and renews and deletes it', async () => {
+        const g = adapter();
+        await e.control(e.graph, 'DELETE', '/__control/requests');
+        const sub = await g.createSubscription(input('communications/adhocCalls/getAllTranscripts'));
+        assert.ok(sub.id);
+        assert.equal(sub.resource.toLowerCase(), 'communications/adhoccalls/getalltranscripts');
+        const posts = (await e.control<Array<{ method: string; path: string }>>(e.graph, 'GET', '/__control/requests')).filter((r) => r.method === 'POST');
+        assert.deepEqual(posts.map((r) => `${r.method} ${r.path}`), ['POST /beta/subscriptions']);
+
+        const until = new Date(Date.now() + 4_200 * 60_000);
+        const renewed = await g.renewSubscription(sub.id, until);
+        assert.equal(renewed.id, sub.id);
+        assert.ok(Math.abs(Date.parse(renewed.expirationDateTime) - until.getTime()) < 1_000, renewed.expirationDateTime);
+
+        await g.deleteSubscription(sub.id);
+        assert.equal(await codeOf(g.renewSubscription(sub.id, until)), 'GRAPH_NOT_FOUND', 'gone after the delete');
+        await g.deleteSubscription(sub.id); // a second delete is no error
+      });
+
+      it('creates the call recordings subscription on v1.0', async () => {
+        const g = adapter();
+        await e.control(e.graph, 'DELETE', '/__control/requests');
+        const sub = await g.createSubscription(input('communications/adhocCalls/getAllRecordings'));
+        const posts = (await e.control<Array<{ method: string; path: string }>>(e.graph, 'GET', '/__control/requests')).filter((r) => r.method === 'POST');
+        assert.deepEqual(posts.map((r) => `${r.method} ${r.path}`), ['POST /v1.0/subscriptions']);
+        await g.deleteSubscription(sub.id);
+      });
+
+      it('names the missing call permission when subscribing without it', async () => {
+        await withoutPermission('CallTranscripts.Read.All');
+        assert.equal(await codeOf(adapter().createSubscription(input('communications/adhocCalls/getAllTranscripts'))), 'MISSING_CALL_TRANSCRIPT_PERMISSION');
+        await withoutPermission('CallRecordings.Read.All');
+        assert.equal(await codeOf(adapter().createSubscription(input('communications/adhocCalls/getAllRecordings'))), 'MISSING_CALL_RECORDING_PERMISSION');
+      });
+    });
   });
 });

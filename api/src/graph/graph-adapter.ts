@@ -183,10 +183,9 @@ export class GraphAdapter implements GraphPort {
     if (options.transcripts) await this.requireRole('transcripts');
     if (options.entraGroups) await this.requireRole('groups');
     // an empty window still runs the access-policy and transcript-switch checks on Graph's side
-    const someone = await this.call('users', 'list users', (c) => c.api('/users').select('id').top(1).get() as Promise<Page<{ id: string }>>);
-    const userId = someone.value[0]?.id;
-    if (!userId) return;
-    const window = { from: new Date(Date.now() - 60_000), to: new Date() };
+    const probe = await this.probe();
+    if (!probe) return;
+    const { userId, window } = probe;
     for await (const _ of this.listRecordings(userId, window)) break;
     if (options.transcripts) for await (const _ of this.listTranscripts(userId, window)) break;
   }
@@ -194,11 +193,10 @@ export class GraphAdapter implements GraphPort {
   async verifyCallAccess(options: { transcripts: boolean }): Promise<void> {
     await this.requireRole('callRecordings');
     if (options.transcripts) await this.requireRole('callTranscripts');
-    const someone = await this.call('users', 'list users', (c) => c.api('/users').select('id').top(1).get() as Promise<Page<{ id: string }>>);
-    const userId = someone.value[0]?.id;
-    if (!userId) return;
     // an empty window runs Graph's own checks (access policy, transcript switch) on the calls path
-    const window = { from: new Date(Date.now() - 60_000), to: new Date() };
+    const probe = await this.probe();
+    if (!probe) return;
+    const { userId, window } = probe;
     for await (const _ of this.listCallRecordings(userId, window)) break;
     if (options.transcripts) for await (const _ of this.listCallTranscripts(userId, window)) break;
   }
@@ -217,15 +215,21 @@ export class GraphAdapter implements GraphPort {
     initiatorId: string,
     window: { from: Date; to: Date },
   ): AsyncIterable<CallArtifactInfo> {
-    let next: string | undefined =
-      `/users/${segment(initiatorId)}/adhocCalls/${fn}(userId=${odataString(initiatorId)},` +
-      `startDateTime=${graphDate(window.from, 'start')},endDateTime=${graphDate(window.to, 'end')})`;
+    const pages = this.getAllPages<RawCallArtifact>(area, `/users/${segment(initiatorId)}/adhocCalls/${fn}`, { userId: initiatorId }, window);
+    for await (const a of pages) yield toCallArtifact(a, initiatorId);
+  }
+
+  /**
+   * A getAllRecordings / getAllTranscripts function of a user's meetings or ad hoc calls, over a
+   * window, every page: the two APIs differ in their path and in the name of the user parameter.
+   */
+  private async *getAllPages<T>(area: GraphPermissionArea, fn: string, user: Record<string, string>, window: { from: Date; to: Date }): AsyncIterable<T> {
+    const [[param, userId]] = Object.entries(user) as [[string, string]];
+    let next: string | undefined = `${fn}(${param}=${odataString(userId)},startDateTime=${graphDate(window.from, 'start')},endDateTime=${graphDate(window.to, 'end')})`;
     while (next) {
       const url: string = next;
-      const page: Page<RawCallArtifact> = await this.call(area, `list ad hoc call ${area === 'callRecordings' ? 'recordings' : 'transcripts'} of ${initiatorId}`, (c) =>
-        c.api(url).get(),
-      );
-      for (const a of page.value) yield toCallArtifact(a, initiatorId);
+      const page: Page<T> = await this.call(area, `list ${area} of ${userId}`, (c) => c.api(url).get());
+      yield* page.value;
       next = page['@odata.nextLink'];
     }
   }
@@ -241,6 +245,13 @@ export class GraphAdapter implements GraphPort {
       if (err instanceof GraphError && err.code === 'GRAPH_NOT_FOUND') return undefined;
       throw err;
     }
+  }
+
+  /** Someone to ask about, and a window of the last minute: listing nothing still runs Graph's checks. */
+  private async probe(): Promise<{ userId: string; window: { from: Date; to: Date } } | undefined> {
+    const someone = await this.call('users', 'list users', (c) => c.api('/users').select('id').top(1).get() as Promise<Page<{ id: string }>>);
+    const userId = someone.value[0]?.id;
+    return userId ? { userId, window: { from: new Date(Date.now() - 60_000), to: new Date() } } : undefined;
   }
 
   async grantedPermissions(): Promise<string[]> {
@@ -365,16 +376,8 @@ export class GraphAdapter implements GraphPort {
     organizerId: string,
     window: { from: Date; to: Date },
   ): AsyncIterable<RecordingInfo> {
-    const first =
-      `/users/${segment(organizerId)}/onlineMeetings/${fn}(meetingOrganizerUserId=${odataString(organizerId)},` +
-      `startDateTime=${graphDate(window.from, 'start')},endDateTime=${graphDate(window.to, 'end')})`;
-    let next: string | undefined = first;
-    while (next) {
-      const url: string = next;
-      const page: Page<RawArtifact> = await this.call(area, `list ${area} of ${organizerId}`, (c) => c.api(url).get());
-      for (const a of page.value) yield toArtifact(a, a.meetingId, organizerId);
-      next = page['@odata.nextLink'];
-    }
+    const pages = this.getAllPages<RawArtifact>(area, `/users/${segment(organizerId)}/onlineMeetings/${fn}`, { meetingOrganizerUserId: organizerId }, window);
+    for await (const a of pages) yield toArtifact(a, a.meetingId, organizerId);
   }
 
   async downloadRecording(recording: RecordingInfo, offset: number): Promise<ContentDownload> {

@@ -20,11 +20,14 @@ export async function artifactsOfCall(
   return found;
 }
 
+/** WEBVTT escapes these in cue text, voice names included. */
+const VTT_ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&lrm;': '\u200e', '&rlm;': '\u200f', '&nbsp;': '\u00a0' };
+
 /** The speakers a WEBVTT transcript names in its voice tags (`<v Lee Gu>`), in order of first words. */
 export function speakersOf(vtt: string): string[] {
   const names: string[] = [];
   for (const m of vtt.matchAll(/<v(?:\.[^ >]+)*\s+([^>]{1,200})>/g)) {
-    const name = m[1]!.trim();
+    const name = m[1]!.replace(/&(amp|lt|gt|lrm|rlm|nbsp);/g, (e) => VTT_ENTITIES[e]!).trim();
     if (name && !names.includes(name)) names.push(name);
   }
   return names;

@@ -55,7 +55,7 @@ export interface CallArtifactRef {
  * examples also write `adhoccalls`, `adhoccalls('{callId}')` and `recordings('{id}')`; all are read.
  */
 const CALL_RESOURCE = new RegExp(
-  `^\\/?users\\/(?:'|\\(')?(${GUID_TEXT})(?:'\\))?\\/adhoccalls(?:\\/([^/()']+)|\\('([^']+)'\\))\\/(recordings|transcripts)(?:\\/([^/()']+)|\\('([^']+)'\\))$`,
+  `^\\/?users(?:\\/(${GUID_TEXT})|\\('(${GUID_TEXT})'\\))\\/adhoccalls(?:\\/([^/()']+)|\\('([^']+)'\\))\\/(recordings|transcripts)(?:\\/([^/()']+)|\\('([^']+)'\\))$`,
   'i',
 );
 
@@ -68,10 +68,11 @@ export function isCallId(id: unknown): id is string {
 export function parseCallArtifactResource(resource: string): CallArtifactRef | undefined {
   const m = CALL_RESOURCE.exec(resource);
   if (!m) return undefined;
-  const callId = m[2] ?? m[3];
-  const id = m[5] ?? m[6];
+  const initiatorId = (m[1] ?? m[2])!;
+  const callId = m[3] ?? m[4];
+  const id = m[6] ?? m[7];
   if (!isCallId(callId) || !isArtifactId(id)) return undefined;
-  return { kind: m[4]!.toLowerCase() === 'recordings' ? 'recording' : 'transcript', initiatorId: m[1]!.toLowerCase(), callId: callId.toLowerCase(), id };
+  return { kind: m[5]!.toLowerCase() === 'recordings' ? 'recording' : 'transcript', initiatorId: initiatorId.toLowerCase(), callId: callId.toLowerCase(), id };
 }
 
 /** The artifact a notification names, or undefined when the resource or an id in it is not Graph's. */

@@ -38,6 +38,11 @@ describe('speakers of a call transcript', () => {
     assert.deepEqual(speakersOf(vtt), ['Lee Gu', 'Adele Vance', 'Megan Bowen']);
   });
 
+  it('decodes the escapes WEBVTT allows in a voice name', () => {
+    const vtt = 'WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n<v R&amp;D Lab &lt;Oslo&gt;>Hi.</v>\n';
+    assert.deepEqual(speakersOf(vtt), ['R&D Lab <Oslo>']);
+  });
+
   it('reads voice tags with classes (`<v.loud Name>`, `<v.a.b Name>`) as the same speaker', () => {
     const vtt = 'WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n<v.loud Lee Gu>Hi!</v>\n\n00:00:01.000 --> 00:00:02.000\n<v Lee Gu>Hi.</v>\n\n00:00:02.000 --> 00:00:03.000\n<v.first.loud Nestor Wilke>Yes.</v>\n';
     assert.deepEqual(speakersOf(vtt), ['Lee Gu', 'Nestor Wilke']);

@@ -118,10 +118,7 @@ describe('Graph ids of ad hoc call artifacts', () => {
     for (const r of refused) assert.equal(parseCallArtifactResource(r), undefined, r.slice(0, 200));
   });
 
-  // BUG (issue 12, reported to the lead): CALL_RESOURCE in graph-ids.ts has `users\/(?:'|\(')?({guid})(?:'\))?`,
-  // the slash before the optional `('`: so OData key syntax `users('{id}')/…` is refused, while the
-  // malformed `users/('{id}')/…`, `users/'{id}/…` and `users/{id}')/…` are read. Fails until the regex is fixed.
-  it("BUG: reads the initiator in OData key syntax, users('{id}')", () => {
+  it("reads the initiator in OData key syntax, users('{id}'), and refuses unbalanced forms of it", () => {
     assert.deepEqual(parseCallArtifactResource(`users('${MEGAN}')/adhocCalls/${CALL}/recordings/${CALL_RECORDING}`), recording);
     assert.deepEqual(parseCallArtifactResource(`users('${MEGAN}')/adhoccalls('${CALL}')/transcripts('${CALL_TRANSCRIPT}')`), transcript);
     for (const unbalanced of [`users/('${MEGAN}')`, `users/'${MEGAN}`, `users/${MEGAN}')`]) {

@@ -188,7 +188,7 @@ export function SettingsForm({
         )}
         <Switch label="Teams transcription" checked={st.uploadTranscripts} onChange={(_, d) => set('uploadTranscripts', d.checked)} />
         <Field
-          hint="1:1, group and PSTN calls recorded outside a meeting. Needs the Graph application permission CallRecordings.Read.All (and CallTranscripts.Read.All for their transcripts), with admin consent. Whoever started the call owns the entry; the others in it get no permissions on it, because Microsoft Graph does not say who took part"
+          hint="1:1, group and PSTN calls recorded outside a meeting. Needs the Graph application permission CallRecordings.Read.All (and CallTranscripts.Read.All for their transcripts), with admin consent. Whoever started the call owns the entry; the others in it get no permissions on it, because Microsoft Graph does not say who took part."
           {...err('includeAdhocCalls')}
         >
           <Switch

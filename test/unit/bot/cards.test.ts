@@ -228,6 +228,13 @@ describe('bot cards', () => {
       assert.equal(archived().summary, 'Archived in Kaltura: Quarterly business review');
     });
 
+    it("says it was a call for an ad hoc call's recording", () => {
+      const c = read(archived({ source: 'call', subject: 'Teams call with Lee Gu' }));
+      assert.equal(c.title, 'Your call recording is archived in Kaltura');
+      hasText(c, 'Teams call with Lee Gu');
+      assert.equal(read(archived()).title, 'Your meeting recording is archived in Kaltura', 'a meeting keeps its words');
+    });
+
     it('says the transcript is attached once it is (the update of the same card)', () => {
       assert.equal(read(archived({ transcriptAttached: true })).fact('Transcript'), 'Attached as captions');
     });

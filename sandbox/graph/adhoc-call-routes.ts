@@ -5,7 +5,7 @@ import { parseDateTimeOffset, parseFunctionSegment, type FunctionCall } from './
 import { permissions, requireAccessPolicy, requireAnyRole, requireTranscriptAccess } from './graph-auth.js';
 import { teamworkUser } from './graph-resources.js';
 import { mount, pathUser, type GraphContext, type GraphDeps } from './graph-route.js';
-import { callCreatedAt, compareCallArtifacts, type ArtifactKind, type CallArtifact } from './graph-store.js';
+import { callCreatedAt, callEndedAt, compareCallArtifacts, type ArtifactKind, type CallArtifact } from './graph-store.js';
 import { graphErrors, sendGraphJson } from './graph-wire.js';
 import { applySelect, decodeToken, encodeToken, pageToken, queryOption, topOption } from './odata-query.js';
 
@@ -71,8 +71,9 @@ import { applySelect, decodeToken, encodeToken, pageToken, queryOption, topOptio
  *   `ExtensionError` 403, as for meetings.
  * - Paging: not described for ad hoc calls; Microsoft's sample pages with `$top` and `@odata.nextLink`,
  *   so it is served like the meeting getAll (opaque skipToken, default page size from the settings).
- * - `createdDateTime` of a held-back item is the moment it was released (as for meetings);
- *   otherwise the fixture's, or the call start (in Graph's example it is the recording's start).
+ * - `createdDateTime` of a held-back item is the moment it was released (as for meetings), and its
+ *   `endDateTime` moves with it (the item keeps its length); otherwise the fixture's, or the call's
+ *   (in Graph's example createdDateTime is the recording's start).
  * - `meetingId: null` is sent on recordings too (the resource has the property; for ad hoc calls it
  *   "is null"). No `@odata.type` on the items, as in the examples.
  * - Participants: no ad hoc API returns them (the adhocCall resource has only an id); the fixture
@@ -166,7 +167,7 @@ export function callArtifactJson(base: string, a: CallArtifact, tenantId: string
     callId: a.call.id,
     contentCorrelationId: a.contentCorrelationId,
     createdDateTime: callCreatedAt(a),
-    endDateTime: a.endDateTime,
+    endDateTime: callEndedAt(a),
   };
   return a.kind === 'recording'
     ? { ...common, recordingContentUrl: contentUrlOf(base, a), meetingOrganizer: organizer }

@@ -367,6 +367,16 @@ export function callCreatedAt(a: CallArtifact): string {
   return a.availableAt ?? a.createdDateTime;
 }
 
+/**
+ * Its end, moved with its start when it was released later: Graph never shows an artifact ending
+ * before it was created, and the recording keeps its length.
+ */
+export function callEndedAt(a: CallArtifact): string {
+  if (!a.availableAt) return a.endDateTime;
+  const length = Math.max(0, Date.parse(a.endDateTime) - Date.parse(a.createdDateTime));
+  return new Date(Date.parse(a.availableAt) + length).toISOString().replace(/\.000Z$/, 'Z');
+}
+
 export function compareCallArtifacts(a: CallArtifact, b: CallArtifact): number {
   const t = Date.parse(callCreatedAt(a)) - Date.parse(callCreatedAt(b));
   return t !== 0 ? t : a.item.id < b.item.id ? -1 : a.item.id > b.item.id ? 1 : 0;

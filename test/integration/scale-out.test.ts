@@ -164,15 +164,19 @@ describe('scale-out: one web and two worker processes on FerretDB', function () 
     assert.ok(interrupted.uploadedFileSize! < BIG, `the kill interrupted the upload (${interrupted.uploadedFileSize} of ${BIG} bytes)`);
 
     // the survivor takes the killed worker's jobs over once their leases lapse, and finishes everything
-    const all = fixture.meetings.flatMap((m) => m.recordings);
-    // an entry is done when it is ready, in its categories and holds its meeting's transcripts (added last)
-    const captionsOf = new Map(fixture.meetings.flatMap((m) => m.recordings.map((r) => [r.id, m.transcripts.length] as const)));
+    // the demo's ad hoc call is archived too (its integration includes calls), under its own referenceId
+    const all = [
+      ...fixture.meetings.flatMap((m) => m.recordings.map((r) => ({ ...r, ref: `Teams_${r.id}` }))),
+      ...(fixture.calls ?? []).flatMap((c) => c.recordings.map((r) => ({ ...r, ref: `TeamsCall_${r.id}` }))),
+    ];
+    // an entry is done when it is ready, in its categories and holds its meeting's (or call's) transcripts (added last)
+    const captionsOf = new Map([...fixture.meetings, ...(fixture.calls ?? [])].flatMap((m) => m.recordings.map((r) => [r.id, m.transcripts.length] as const)));
     const archived = await waitFor(
       `all ${all.length} recordings archived`,
       async () => {
         const entries = (await kaltura()).entries;
-        const done = (r: { id: string }) =>
-          entries.some((x) => x.referenceId === `Teams_${r.id}` && x.status === ENTRY_READY && x.categories.length > 0 && x.captions.length >= (captionsOf.get(r.id) ?? 0));
+        const done = (r: { id: string; ref: string }) =>
+          entries.some((x) => x.referenceId === r.ref && x.status === ENTRY_READY && x.categories.length > 0 && x.captions.length >= (captionsOf.get(r.id) ?? 0));
         return all.every(done) ? entries : undefined;
       },
       120_000,
@@ -189,7 +193,7 @@ describe('scale-out: one web and two worker processes on FerretDB', function () 
     // exactly once: one entry per recording, with the recording's bytes
     assert.equal(archived.length, all.length, 'no entry beyond one per recording');
     for (const r of all) {
-      const mine = archived.filter((x) => x.referenceId === `Teams_${r.id}`);
+      const mine = archived.filter((x) => x.referenceId === r.ref);
       assert.equal(mine.length, 1, `entries for ${r.id}`);
       assert.equal(mine[0]!.contentSize, r.size, `size of ${r.id}`);
       assert.equal(mine[0]!.contentSha256, await contentSha256(r.seed, r.size), `sha256 of ${r.id}`);

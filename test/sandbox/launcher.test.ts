@@ -74,21 +74,24 @@ describe('sandbox launcher (npm run sandbox)', () => {
       let entries: Array<{ status: number; captions: unknown[] }> = [];
       while (Date.now() < deadline) {
         entries = ((await (await fetch(`${urls.kaltura}/__control/state`)).json()) as { entries: typeof entries }).entries;
-        if (entries.length === 3 && entries.every((x) => x.status === 2)) break;
+        if (entries.length === 4 && entries.every((x) => x.status === 2)) break;
         await new Promise((r) => setTimeout(r, 500));
       }
-      assert.equal(entries.filter((x) => x.status === 2).length, 3, `${JSON.stringify(entries)}\n${p.output()}`);
+      // the three meetings and the demo's 1:1 call (the demo integration includes ad hoc calls)
+      assert.equal(entries.filter((x) => x.status === 2).length, 4, `${JSON.stringify(entries)}\n${p.output()}`);
       const page = await (await fetch(`${urls.kaltura}/__control/`)).text();
       assert.match(page, /Quarterly business review/);
+      assert.match(page, /Teams call with Lee Gu/, 'the call, named after the other party its transcript names');
       // one card per organizer; a card updated in place (its transcript came later) is still one
       type Sent = { kind: string; recipient: { aadObjectId: string }; cards: Array<{ title?: string }> };
       const sent = async () => (await (await fetch(`${urls.connector}/__control/messages?kind=create,send,reply`)).json()) as Sent[];
       let messages: Sent[] = [];
-      while (Date.now() < deadline && messages.length < 3) {
+      while (Date.now() < deadline && messages.length < 4) {
         messages = (await sent()).filter((m) => /archived in Kaltura/.test(m.cards[0]?.title ?? ''));
         await new Promise((r) => setTimeout(r, 300));
       }
-      assert.equal(messages.length, 3);
+      assert.equal(messages.length, 4);
+      assert.equal(messages.filter((m) => /call recording/.test(m.cards[0]?.title ?? '')).length, 1, 'the call\'s initiator got a call card');
       // the launcher installed the app for everyone in the fixture: each got one welcome card
       const welcomed = (await sent()).filter((m) => /^Welcome/.test(m.cards[0]?.title ?? '')).map((m) => m.recipient.aadObjectId);
       assert.equal(welcomed.length, new Set(welcomed).size, 'one welcome each');

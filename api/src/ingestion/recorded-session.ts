@@ -67,7 +67,8 @@ async function readCall(c: IntegrationContext, t: Target & { callId: string }, p
   const organizer = await organizerOf(c, t.organizerId);
   const facts: CallFacts = kept ?? {
     startDateTime: found!.createdDateTime,
-    endDateTime: found!.endDateTime ?? found!.createdDateTime,
+    // an end before the start (or none) says nothing: the recording's length is then unknown, not negative
+    endDateTime: found!.endDateTime && Date.parse(found!.endDateTime) >= Date.parse(found!.createdDateTime) ? found!.endDateTime : found!.createdDateTime,
     otherParties: await otherSpeakers(c, { ...t, around: Date.parse(found!.createdDateTime) }, organizer),
   };
   const subject = callSubject({ otherParties: facts.otherParties, initiatorName: organizer.displayName ?? null });

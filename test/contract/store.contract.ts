@@ -802,6 +802,21 @@ export function storeContract(name: string, factory: () => Promise<StoreHarness>
         assert.deepEqual((await store.recordings.list({ integrationId: 'int-a', state: 'failed' })).items.map((r) => r.recordingId), ['r3', 'r1']);
         await assert.rejects(store.recordings.upsert(key, { state: 'bogus' as never }), StoreValidationError);
       });
+      it("keeps an ad hoc call's id (a meeting's recording has none)", async function () {
+        const call = await store.recordings.upsert({ integrationId: 'int-c', recordingId: 'call-rec' }, { meetingId: null, callId: '5c2e7b1a-9d4f-4e3b-8a6c-1f0e2d3c4b5a', subject: 'Teams call with Lee Gu' });
+        assert.equal(call.callId, '5c2e7b1a-9d4f-4e3b-8a6c-1f0e2d3c4b5a');
+        assert.equal(call.meetingId, null);
+        const later = await store.recordings.upsert({ integrationId: 'int-c', recordingId: 'call-rec' }, { state: 'archived' });
+        assert.equal(later.callId, call.callId, 'kept by later updates');
+        assert.equal((await store.recordings.get({ integrationId: 'int-c', recordingId: 'call-rec' }))?.callId, call.callId);
+        clock.advance(1);
+        const meeting = await store.recordings.upsert({ integrationId: 'int-c', recordingId: 'meeting-rec' }, { meetingId: 'm1' });
+        assert.equal(meeting.callId, null);
+        assert.deepEqual((await store.recordings.list({ integrationId: 'int-c' })).items.map((r) => [r.recordingId, r.callId]), [
+          ['meeting-rec', null],
+          ['call-rec', call.callId],
+        ]);
+      });
       it('stamps when a recording settles and counts archived and failed per UTC day, and the last archive', async function () {
         const day = Date.UTC(2026, 10, 2);
         clock.set(day - 3_600_000); // 23:00 the day before

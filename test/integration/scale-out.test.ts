@@ -229,6 +229,8 @@ describe('scale-out: one web and two worker processes on FerretDB', function () 
     const perResource = new Map<string, number>();
     for (const s of g.subscriptions) perResource.set(s.resource, (perResource.get(s.resource) ?? 0) + 1);
     assert.deepEqual(Object.fromEntries(perResource), {
+      'communications/adhocCalls/getAllRecordings': 1,
+      'communications/adhocCalls/getAllTranscripts': 1,
       'communications/onlineMeetings/getAllRecordings': 1,
       'communications/onlineMeetings/getAllTranscripts': 1,
     });

@@ -236,7 +236,7 @@ describe('scale-out: one web and two worker processes on FerretDB', function () 
     });
     const requests = await graphRequests();
     const created = requests.filter((r) => r.method === 'POST' && /\/subscriptions$/.test(r.path) && r.status === 201);
-    assert.equal(created.length, 2, 'two subscriptions created in all, one per resource');
+    assert.equal(created.length, 4, 'four subscriptions created in all, one per resource');
 
     // schedulers: each duty done once per period across the workers, not once per worker
     const endedAt = Date.now();

@@ -12,7 +12,7 @@ export function welcomeCard(input: WelcomeCardInput): CardResult {
   const body: CardElement[] = [
     heading('Welcome to the Kaltura recording archiver'),
     textBlock(
-      'When a Teams meeting you organised (or a Teams call you started) is recorded and the recording is archived in Kaltura, I send you a card here ' +
+      'When a Teams meeting you organised (or, where your organization archives calls, a Teams call you started) is recorded and the recording is archived in Kaltura, I send you a card here ' +
         'with its details and a link to watch it. When the transcript follows, I update that card.',
     ),
     textBlock('Commands you can send me', { weight: 'Bolder', spacing: 'Medium' }),

@@ -143,6 +143,28 @@ describe('Kaltura adapter against the emulator', () => {
     assert.match(stored.captions[0]!.text ?? "", /hello/);
   });
 
+  it('renames an entry through media.update, changing nothing else', async () => {
+    const k = withAppToken();
+    const entry = await k.addMediaEntry({
+      name: 'Teams call by Megan Bowen (2026-11-24 14:00 UTC)',
+      description: 'kept',
+      referenceId: 'TeamsCall_adapter-rename',
+      adminTags: 'msteams,adhoc',
+      userId: 'megan.bowen@contoso.onmicrosoft.com',
+      creatorId: 'megan.bowen@contoso.onmicrosoft.com',
+      entitledUsersEdit: [],
+      entitledUsersPublish: [],
+      entitledUsersView: [],
+    });
+    await k.renameEntry(entry.id, 'Teams call with Lee Gu (2026-11-24 14:00 UTC)');
+    assert.equal((await k.getEntry(entry.id))?.name, 'Teams call with Lee Gu (2026-11-24 14:00 UTC)');
+    const stored = (await entries()).find((x) => x.id === entry.id)!;
+    assert.equal(stored.description, 'kept');
+    assert.equal(stored.adminTags, 'msteams,adhoc');
+    assert.equal(stored.userId, 'megan.bowen@contoso.onmicrosoft.com');
+    assert.equal(await codeOf(k.renameEntry('0_nosuchentry', 'x')), 'ENTRY_ID_NOT_FOUND');
+  });
+
   it('reads, finds by file name and deletes upload tokens; an outage while reading is an error, not "no such token"', async () => {
     const k = withAppToken();
     const name = 'Teams recording 0123456789abcdef.mp4';

@@ -153,12 +153,20 @@ describe('pipeline: ad hoc call recordings', function () {
     });
     assert.equal(captioned.captions.length, 1);
     assert.match(captioned.captions[0]!.text ?? '', /Lee Gu/);
-    await waitFor('the card updated in place', async () => {
-      const messages = await h!.messages();
-      return messages.some((m) => (m as { kind?: string }).kind === 'update' && JSON.stringify(m).includes('Attached as captions'));
+    // the transcript tells who else spoke: the entry is named after them now, keeping its date
+    const renamed = await waitFor('the entry named after the other speaker', async () => {
+      const x = await callEntry(h!, recording.id);
+      return x?.name.startsWith('Teams call with Lee Gu') ? x : undefined;
     });
+    assert.equal(renamed.name, entry!.name.replace('Teams call by Megan Bowen', 'Teams call with Lee Gu'));
+    const update = await waitFor('the card updated in place', async () => {
+      const messages = await h!.messages();
+      return messages.find((m) => (m as { kind?: string }).kind === 'update' && JSON.stringify(m).includes('Attached as captions'));
+    });
+    assert.match(JSON.stringify(update), /Teams call with Lee Gu/, 'the updated card names the call as the entry does');
     const record = (await records(h)).find((x) => x.recordingId === recording.id)!;
     assert.equal(record.transcript.state, 'attached');
+    assert.equal(record.subject, 'Teams call with Lee Gu');
     // notification-driven: the sweep did not find it (it was not available at the first sweep)
     const calls = (await h.entries()).filter((x) => x.referenceId?.startsWith('TeamsCall_'));
     assert.equal(calls.length, 1, 'one entry, however many jobs');

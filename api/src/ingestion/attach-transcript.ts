@@ -8,7 +8,7 @@ import { callOnlyFailure, isCallOnly } from './call-problems.js';
 import { updateOrganizerNoticeJob } from './job-kinds.js';
 import { isArtifactId, isCallId, isEntraObjectId, isMeetingId, organizerFromMeetingId } from './graph-ids.js';
 import type { IntegrationContext, IntegrationContexts } from './integration-context.js';
-import type { TranscriptSource } from './recorded-session.js';
+import { nameCallAfterSpeakers, type TranscriptSource } from './recorded-session.js';
 import { attachTranscripts, type TranscriptOutcome } from './transcripts.js';
 
 export interface AttachTranscriptDeps {
@@ -92,12 +92,14 @@ export function createAttachTranscriptHandler(deps: AttachTranscriptDeps) {
         waiting = true;
         continue;
       }
+      const texts: string[] = [];
       outcome = await attachTranscripts(
         c,
         { integrationId: job.integrationId, recordingId: r.id, organizerId: p.organizerId, source: found.source, entryId: record.entryId },
         deps.recordings,
-        { onTranscriptProblem: deps.onTranscriptProblem },
+        { onTranscriptProblem: deps.onTranscriptProblem, onText: (t) => texts.push(t) },
       );
+      if (outcome === 'attached' && p.callId !== undefined) await nameCallAfterSpeakers(c, deps.recordings, record, texts);
       // the recording was archived (and its organizer told) before this transcript came
       if (outcome === 'attached') await deps.queue.enqueue(updateOrganizerNoticeJob(job.integrationId, r.id));
     }

@@ -104,7 +104,8 @@ export function createUpdateOrganizerNoticeHandler(d: NoticeDeps): JobHandler {
     for (const recipient of [event.organizerId, ...(notice.coOrganizers ?? []).map((c) => c.userId)]) {
       const current = deliveryOf(await d.recordings.get(key), event.organizerId, recipient);
       if (!current || current.state !== 'sent' || !current.handle || current.transcriptAttached) continue;
-      await d.notifier.transcriptAttached({ ...event, transcriptAttached: true, handle: current.handle });
+      // the subject as it is now: a call is named after its other speakers once its transcript tells them
+      await d.notifier.transcriptAttached({ ...event, ...(stored.subject ? { subject: stored.subject } : {}), transcriptAttached: true, handle: current.handle });
       await record(d, key, event, notice.event, recipient, { ...current, transcriptAttached: true, at: d.clock.now() });
       updated += 1;
     }

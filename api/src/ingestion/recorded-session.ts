@@ -4,6 +4,8 @@ import { artifactsOfCall, speakersOf } from './call-artifacts.js';
 import { isCallOnly } from './call-problems.js';
 import { callEntryDescription, callEntryReferenceId, callSubject, entryDescription, entryName, entryReferenceId } from './entry-text.js';
 import type { IntegrationContext } from './integration-context.js';
+import type { Recording } from '../store/model.js';
+import type { RecordingRepository } from '../store/store.js';
 import type { IngestProgress } from './upload-recording.js';
 
 /** Where a recording's transcripts are found: its meeting, or its call around a moment. */
@@ -88,6 +90,33 @@ async function readCall(c: IntegrationContext, t: Target & { callId: string }, p
     transcripts: { callId: t.callId, around: Date.parse(facts.startDateTime) },
     callFacts: facts,
   };
+}
+
+/**
+ * A call archived before its transcript came is named after its initiator; once the transcript says
+ * who else spoke, the entry is named after them, as it would have been had the transcript come first.
+ * Only a name the app gave is changed (one an admin edited in Kaltura stays), and only the name.
+ */
+export async function nameCallAfterSpeakers(
+  c: IntegrationContext,
+  recordings: Pick<RecordingRepository, 'upsert'>,
+  record: Pick<Recording, 'integrationId' | 'recordingId' | 'callId' | 'entryId' | 'organizerId' | 'subject' | 'recordedAt'>,
+  transcripts: string[],
+): Promise<void> {
+  if (!record.callId || !record.entryId || !record.organizerId || record.recordedAt === null) return;
+  const initiator = await organizerOf(c, record.organizerId);
+  const initiatorName = initiator.displayName ?? null;
+  const given = callSubject({ otherParties: [], initiatorName });
+  if (record.subject !== given) return;
+  const own = (initiatorName ?? '').trim().toLowerCase();
+  const otherParties = [...new Set(transcripts.flatMap(speakersOf))].filter((name) => name.toLowerCase() !== own);
+  if (otherParties.length === 0) return;
+  const startDateTime = new Date(record.recordedAt).toISOString();
+  const entry = await c.kaltura.getEntry(record.entryId);
+  if (entry?.name !== entryName({ subject: given, startDateTime })) return;
+  const subject = callSubject({ otherParties, initiatorName });
+  await c.kaltura.renameEntry(record.entryId, entryName({ subject, startDateTime }));
+  await recordings.upsert({ integrationId: record.integrationId, recordingId: record.recordingId }, { subject });
 }
 
 /**

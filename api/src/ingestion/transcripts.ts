@@ -30,7 +30,12 @@ export async function attachTranscripts(
   c: IntegrationContext,
   target: { integrationId: string; recordingId: string; organizerId: string; source: TranscriptSource; entryId: string },
   recordings: Pick<RecordingRepository, 'upsert'>,
-  options: { known?: TranscriptInfo; onTranscriptProblem?: (integrationId: string, err: AppError) => Promise<void> } = {},
+  options: {
+    known?: TranscriptInfo;
+    onTranscriptProblem?: (integrationId: string, err: AppError) => Promise<void>;
+    /** each transcript's text, as it is attached */
+    onText?: (vtt: string) => void;
+  } = {},
 ): Promise<TranscriptOutcome> {
   const { known } = options;
   const key = { integrationId: target.integrationId, recordingId: target.recordingId };
@@ -45,6 +50,7 @@ export async function attachTranscripts(
     for (const [i, t] of transcripts.entries()) {
       const vtt = await c.graph.transcriptVtt(t);
       await c.kaltura.addCaption(target.entryId, { label: label(i), language: 'English', text: vtt });
+      options.onText?.(vtt);
     }
     await recordings.upsert(key, { transcript: { state: 'attached', error: null } });
     return 'attached';

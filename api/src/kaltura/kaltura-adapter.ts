@@ -471,6 +471,10 @@ export class KalturaAdapter implements KalturaPort {
     }
   }
 
+  async renameEntry(entryId: string, name: string): Promise<void> {
+    await this.call(`rename entry ${entryId}`, () => services.media.update(entryId, new objects.MediaEntry({ name })));
+  }
+
   async addCaption(entryId: string, caption: { label: string; language: string; text: string }): Promise<string> {
     const existing = await this.call(`list captions of ${entryId}`, () =>
       services.captionAsset.listAction(new objects.CaptionAssetFilter({ entryIdEqual: entryId }), new objects.FilterPager({ pageSize: 100 })),

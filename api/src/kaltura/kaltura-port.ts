@@ -103,6 +103,8 @@ export interface KalturaPort {
   attachUploadToken(entryId: string, uploadTokenId: string): Promise<KalturaEntryRecord>;
   addToCategories(entryId: string, categoryIds: number[]): Promise<void>;
   getEntry(entryId: string): Promise<KalturaEntryRecord | undefined>;
+  /** sets the entry's name (what `media.update` takes; nothing else changes) */
+  renameEntry(entryId: string, name: string): Promise<void>;
 
   /** adds a WEBVTT caption asset with this text unless one with the same label exists; returns its id */
   addCaption(entryId: string, caption: { label: string; language: string; text: string }): Promise<string>;

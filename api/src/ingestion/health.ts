@@ -108,17 +108,20 @@ export async function probeTranscriptAccess(deps: Pick<HealthDeps, 'contexts'>, 
 export async function probeCallAccess(deps: Pick<HealthDeps, 'contexts'>, integrationId: string): Promise<AppError[]> {
   const c = await deps.contexts.get(integrationId);
   if (!c.settings.includeAdhocCalls) return [];
-  const found: AppError[] = [];
-  for (const transcripts of c.settings.uploadTranscripts ? [false, true] : [false]) {
+  const probe = async (transcripts: boolean): Promise<AppError | undefined> => {
     try {
       await c.graph.verifyCallAccess({ transcripts });
+      return undefined;
     } catch (err) {
-      if (!isCallOnly(err) && !isTranscriptOnly(err)) throw err;
-      if (!found.some((f) => f.code === (err as AppError).code)) found.push(err as AppError);
-      if (!transcripts) break;
+      if (isCallOnly(err) || isTranscriptOnly(err)) return err as AppError;
+      throw err;
     }
-  }
-  return found;
+  };
+  // the transcript probe lists recordings first: it can say more only once recordings can be read
+  const recordings = await probe(false);
+  if (recordings || !c.settings.uploadTranscripts) return recordings ? [recordings] : [];
+  const transcripts = await probe(true);
+  return transcripts ? [transcripts] : [];
 }
 
 /** Warnings a passing check looks at: each is cleared unless the check found it again. */

@@ -47,14 +47,15 @@ export function createSweepHandler(deps: SweepDeps) {
     let users = 0;
     let recordings = 0;
     let queued = 0;
-    let transcriptsBlocked = false;
-    // what a call-only problem stops: the rest of this sweep goes on without it
+    // the parts a transcript-only or call-only problem stops: the rest of this sweep goes on without them
+    let transcriptsBlocked = !c.settings.uploadTranscripts;
     let callsBlocked = !c.settings.includeAdhocCalls;
     let callTranscriptsBlocked = !c.settings.includeAdhocCalls || !c.settings.uploadTranscripts;
     const enqueue = async (next: NewJob) => {
       if ((await deps.jobs.enqueue(next)).created) queued += 1;
     };
-    const callPart = async (run: () => Promise<void>, transcripts: boolean): Promise<boolean> => {
+    /** true when the part met a problem of its own (health shows the warning); anything else is thrown */
+    const optionalPart = async (run: () => Promise<void>, transcripts: boolean): Promise<boolean> => {
       try {
         await run();
         return false;
@@ -69,28 +70,17 @@ export function createSweepHandler(deps: SweepDeps) {
       users += 1;
       for await (const r of c.graph.listRecordings(user.id, window)) {
         recordings += 1;
-        const { created } = await deps.jobs.enqueue(
-          ingestRecordingJob(job.integrationId, { meetingId: r.meetingId, recordingId: r.id, organizerId: r.organizerId }, source),
-        );
-        if (created) queued += 1;
+        await enqueue(ingestRecordingJob(job.integrationId, { meetingId: r.meetingId, recordingId: r.id, organizerId: r.organizerId }, source));
       }
-      if (c.settings.uploadTranscripts && !transcriptsBlocked) {
-        try {
+      if (!transcriptsBlocked) {
+        transcriptsBlocked = await optionalPart(async () => {
           for await (const t of c.graph.listTranscripts(user.id, window)) {
-            const { created } = await deps.jobs.enqueue(
-              attachTranscriptJob(job.integrationId, { meetingId: t.meetingId, transcriptId: t.id, organizerId: t.organizerId }, source),
-            );
-            if (created) queued += 1;
+            await enqueue(attachTranscriptJob(job.integrationId, { meetingId: t.meetingId, transcriptId: t.id, organizerId: t.organizerId }, source));
           }
-        } catch (err) {
-          // transcripts off or not permitted: recordings are still swept; health shows the warning
-          if (!isTranscriptOnly(err)) throw err;
-          transcriptsBlocked = true;
-          await deps.onTranscriptProblem?.(job.integrationId, err as GraphError);
-        }
+        }, true);
       }
       if (!callsBlocked) {
-        callsBlocked = await callPart(async () => {
+        callsBlocked = await optionalPart(async () => {
           for await (const r of c.graph.listCallRecordings(user.id, window)) {
             recordings += 1;
             await enqueue(ingestCallRecordingJob(job.integrationId, { callId: r.callId, recordingId: r.id, initiatorId: r.organizerId }, source));
@@ -98,7 +88,7 @@ export function createSweepHandler(deps: SweepDeps) {
         }, false);
       }
       if (!callTranscriptsBlocked) {
-        callTranscriptsBlocked = await callPart(async () => {
+        callTranscriptsBlocked = await optionalPart(async () => {
           for await (const t of c.graph.listCallTranscripts(user.id, window)) {
             await enqueue(attachCallTranscriptJob(job.integrationId, { callId: t.callId, transcriptId: t.id, initiatorId: t.organizerId }, source));
           }

@@ -88,28 +88,7 @@ describe('Graph adapter against the emulators', function () {
     const g = adapter();
     const rec = e.fixture.meetings[0]!.recordings[0]!;
     const info: RecordingInfo = { id: rec.id, meetingId: QBR, organizerId: MEGAN, createdDateTime: rec.createdDateTime };
-    const whole = createHash('sha256');
-    const d0 = await g.downloadRecording(info, 0);
-    assert.equal(d0.totalSize, rec.size);
-    for await (const c of d0.stream) whole.update(c as Buffer);
-    const expected = await contentSha256(rec.seed, rec.size);
-    assert.equal(whole.digest('hex'), expected);
-
-    const split = 1_000_003;
-    const stitched = createHash('sha256');
-    const head = await g.downloadRecording(info, 0);
-    let taken = 0;
-    for await (const c of head.stream) {
-      const chunk = c as Buffer;
-      const want = Math.min(chunk.length, split - taken);
-      stitched.update(chunk.subarray(0, want));
-      taken += want;
-      if (taken >= split) break;
-    }
-    const tail = await g.downloadRecording(info, split);
-    assert.deepEqual([tail.offset, tail.totalSize], [split, rec.size]);
-    for await (const c of tail.stream) stitched.update(c as Buffer);
-    assert.equal(stitched.digest('hex'), expected);
+    await assertWholeAndResumed(g, info, { size: rec.size, sha256: await contentSha256(rec.seed, rec.size) }, 1_000_003);
   });
 
   it('follows a 302 to a pre-authenticated download URL on another origin, without the bearer, Range kept', async () => {
@@ -386,32 +365,7 @@ describe('Graph adapter against the emulators', function () {
       const info = (await g.getCallArtifact('recording', MEGAN, CALL, CALL_RECORDING)) as CallArtifactInfo;
       const expected = await contentSha256(item.seed, item.size);
 
-      const d0 = await g.downloadRecording(info, 0);
-      assert.deepEqual([d0.offset, d0.totalSize], [0, item.size]);
-      const whole = createHash('sha256');
-      for await (const c of d0.stream) whole.update(c as Buffer);
-      assert.equal(whole.digest('hex'), expected);
-
-      const split = 654_321;
-      const stitched = createHash('sha256');
-      const head = await g.downloadRecording(info, 0);
-      let taken = 0;
-      for await (const c of head.stream) {
-        const chunk = c as Buffer;
-        const want = Math.min(chunk.length, split - taken);
-        stitched.update(chunk.subarray(0, want));
-        taken += want;
-        if (taken >= split) break;
-      }
-      const tail = await g.downloadRecording(info, split);
-      assert.deepEqual([tail.offset, tail.totalSize], [split, item.size]);
-      let tailBytes = 0;
-      for await (const c of tail.stream) {
-        stitched.update(c as Buffer);
-        tailBytes += (c as Buffer).length;
-      }
-      assert.equal(tailBytes, item.size - split);
-      assert.equal(stitched.digest('hex'), expected);
+      await assertWholeAndResumed(g, info, { size: item.size, sha256: expected }, 654_321);
 
       const log = await e.control<Array<{ method: string; path: string }>>(e.graph, 'GET', '/__control/requests');
       const content = log.filter((r) => r.path.endsWith('/content'));
@@ -574,3 +528,35 @@ describe('Graph adapter against the emulators', function () {
     });
   });
 });
+
+/**
+ * The recording downloaded whole, then as its first `split` bytes and the rest from that offset (a
+ * resumed upload's download): both have the fixture's bytes.
+ */
+async function assertWholeAndResumed(g: GraphAdapter, info: RecordingInfo, content: { size: number; sha256: string }, split: number): Promise<void> {
+  const d0 = await g.downloadRecording(info, 0);
+  assert.deepEqual([d0.offset, d0.totalSize], [0, content.size]);
+  const whole = createHash('sha256');
+  for await (const c of d0.stream) whole.update(c as Buffer);
+  assert.equal(whole.digest('hex'), content.sha256);
+
+  const stitched = createHash('sha256');
+  const head = await g.downloadRecording(info, 0);
+  let taken = 0;
+  for await (const c of head.stream) {
+    const chunk = c as Buffer;
+    const want = Math.min(chunk.length, split - taken);
+    stitched.update(chunk.subarray(0, want));
+    taken += want;
+    if (taken >= split) break;
+  }
+  const tail = await g.downloadRecording(info, split);
+  assert.deepEqual([tail.offset, tail.totalSize], [split, content.size]);
+  let tailBytes = 0;
+  for await (const c of tail.stream) {
+    stitched.update(c as Buffer);
+    tailBytes += (c as Buffer).length;
+  }
+  assert.equal(tailBytes, content.size - split);
+  assert.equal(stitched.digest('hex'), content.sha256);
+}

@@ -570,7 +570,10 @@ describe('admin console in Chromium (sign in, integrations, health, recordings)'
     assert.deepEqual((await integration()).settings, { ...FINAL_SETTINGS, includeAdhocCalls: true }, 'only ad hoc calls changed');
     await darkScreen('editor-adhoc-calls', async (p) => {
       const dd = await openEditor(p, NAME);
-      assert.equal(await dd.getByRole('switch', { name: ADHOC_SWITCH, exact: true }).isChecked(), true, 'the switch is on after a reload');
+      const on = dd.getByRole('switch', { name: ADHOC_SWITCH, exact: true });
+      assert.equal(await on.isChecked(), true, 'the switch is on after a reload');
+      // the picture shows the switch, not the top of the editor
+      await on.scrollIntoViewIfNeeded();
     });
 
     // off again, for the steps below

@@ -2,24 +2,14 @@ import assert from 'node:assert/strict';
 import type { AuditActor } from '../../api/src/store/model.js';
 import type { IntegrationSettings } from '../../api/src/integrations/settings.js';
 import type { Fixture } from '../../sandbox/fixture/schema.js';
-import { demoFixture } from '../support/emulators.js';
+import { demoMeetingsAvailable } from '../support/emulators.js';
 import { startAppHarness, waitFor, type AppHarness, type KalturaEntryState } from '../support/app-harness.js';
 
 const MEGAN = '00000000-0000-4000-8000-000000000001';
 const admin: AuditActor = { id: MEGAN, name: 'Megan Bowen' };
 const CALL_PERMISSIONS = ['CallRecordings.Read.All', 'CallTranscripts.Read.All'];
 
-/** The demo tenant (three meetings, one 1:1 call Megan → Lee) with the meetings' artifacts available. */
-async function demo(settings: Partial<IntegrationSettings>, mutate: (f: Fixture) => void = () => undefined): Promise<Fixture> {
-  const f = structuredClone(await demoFixture());
-  for (const m of f.meetings) {
-    for (const r of m.recordings) r.available = true;
-    for (const t of m.transcripts) t.available = true;
-  }
-  Object.assign(f.integrations[0]!.settings, settings);
-  mutate(f);
-  return f;
-}
+const demo = (settings: Partial<IntegrationSettings>, mutate?: (f: Fixture) => void): Promise<Fixture> => demoMeetingsAvailable(settings, mutate);
 
 function callOf(f: Fixture) {
   const call = f.calls![0]!;

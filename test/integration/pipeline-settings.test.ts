@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
 import type { IntegrationSettings } from '../../api/src/integrations/settings.js';
 import type { Fixture } from '../../sandbox/fixture/schema.js';
-import { demoFixture } from '../support/emulators.js';
+import { demoMeetingsAvailable } from '../support/emulators.js';
 import { startAppHarness, waitFor, type AppHarness, type KalturaEntryState } from '../support/app-harness.js';
 
 const MEGAN = '00000000-0000-4000-8000-000000000001';
 
-/** The demo tenant with every recording available from the start, and the integration's settings changed. */
-async function fixtureWith(settings: Partial<IntegrationSettings>, mutate: (f: Fixture) => void = () => undefined): Promise<Fixture> {
-  const f = structuredClone(await demoFixture());
-  for (const m of f.meetings) {
-    for (const r of m.recordings) r.available = true;
-    for (const t of m.transcripts) t.available = true;
-  }
-  Object.assign(f.integrations[0]!.settings, settings);
-  mutate(f);
-  return f;
-}
+const fixtureWith = (settings: Partial<IntegrationSettings>, mutate?: (f: Fixture) => void): Promise<Fixture> => demoMeetingsAvailable(settings, mutate);
 
 /** Waits until `count` recordings are archived (categories, captions and all), then reads Kaltura. */
 async function settle(h: AppHarness, count: number): Promise<KalturaEntryState[]> {

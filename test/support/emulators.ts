@@ -12,6 +12,21 @@ export async function demoFixture(): Promise<Fixture> {
   return loadFixtureFile(demoFixturePath);
 }
 
+/**
+ * The demo tenant with every meeting's recording and transcript available from the start (its call's
+ * stay held back), the integration's settings changed, then `mutate` applied.
+ */
+export async function demoMeetingsAvailable(settings: Record<string, unknown>, mutate: (f: Fixture) => void = () => undefined): Promise<Fixture> {
+  const f = structuredClone(await demoFixture());
+  for (const m of f.meetings) {
+    for (const r of m.recordings) r.available = true;
+    for (const t of m.transcripts) t.available = true;
+  }
+  Object.assign(f.integrations[0]!.settings, settings);
+  mutate(f);
+  return f;
+}
+
 export interface TestEmulators extends Emulators {
   fixture: Fixture;
   dataDir: string;
